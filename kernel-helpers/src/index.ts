@@ -1,0 +1,40 @@
+/**
+ * kernel-helpers: the library behind the parallelism notebooks.
+ * This file only lists what is public.
+ */
+export { Pool, AsyncResult, withPool, BACKENDS } from "./pool";
+export type { Backend, PoolOptions, MapOptions, TaskArgs, TaskResult } from "./pool";
+export { terminateAll, liveResourceCount } from "./cleanup";
+export {
+  InvalidOptionError,
+  PoolClosedError,
+  PoolStateError,
+  TaskError,
+  WorkerCrashedError,
+  TaskCancelledError,
+  TimeoutError,
+} from "./errors";
+export { tasks } from "./tasks";
+export type { Tasks, TaskName } from "./tasks";
+export { leibnizPi, leibnizPiById, leibnizPiArrays } from "./tasks/leibniz";
+export { integrate, integratePolynomial, evaluatePolynomial } from "./tasks/integrate";
+export type { Integral, IntegrateOptions } from "./tasks/integrate";
+export { sumRandomNumbers, monteCarloPi } from "./tasks/random";
+export { loadTensors, leibnizPiTensor } from "./vectorised";
+export type { TensorLibrary } from "./vectorised";
+export { mean, median, quantile, standardDeviation, summarize, speedup, parallelEfficiency } from "./stats";
+export type { TimingSummary } from "./stats";
+export { time, timeRepeated } from "./timing";
+export type { Timed, RepeatOptions, RepeatedTiming } from "./timing";
+export { displayBundle, inKernel, newDisplayId } from "./display";
+export type { MimeBundle, DisplayOptions } from "./display";
+export { showFigure, loadPlotly, figureBundle } from "./plot";
+export type { Figure, Trace } from "./plot";
+export { showTable, tableText } from "./table";
+export type { Row, TableOptions } from "./table";
+export { progress } from "./progress";
+export type { Progress } from "./progress";
+export { machineSummary, machineLine } from "./machine";
+export type { MachineSummary } from "./machine";
+export { coresFromEnv, scaleFromEnv, integerFromEnv, byScale, SCALES } from "./params";
+export type { Scale } from "./params";

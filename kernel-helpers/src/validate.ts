@@ -1,0 +1,72 @@
+import { InvalidOptionError } from "./errors";
+
+/** Shows a value the way the error messages quote it: `0` (number), `"abc"` (string). */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string)`;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+    return `\`${String(value)}\` (${typeof value})`;
+  }
+  if (value === null) return "`null`";
+  if (value === undefined) return "`undefined`";
+  if (typeof value === "function") return `a function`;
+  return `a ${Array.isArray(value) ? "array" : typeof value}`;
+}
+
+/** Bounds for {@link checkInteger}. */
+export interface IntegerBounds {
+  /** Smallest accepted value (inclusive). */
+  min: number;
+  /** Largest accepted value (inclusive); `Infinity` when unbounded. */
+  max?: number;
+}
+
+/**
+ * Returns `value` if it is an integer within the bounds, else throws an
+ * {@link InvalidOptionError} naming `option`, the value and the range.
+ *
+ * @param option - the name shown in the message, e.g. "`workers`" or "CORES".
+ * @param value - the value to check.
+ * @param bounds - accepted range.
+ */
+export function checkInteger(option: string, value: unknown, bounds: IntegerBounds): number {
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  const range = max >= Number.MAX_SAFE_INTEGER ? `from ${bounds.min} and up` : `from ${bounds.min} to ${max}`;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < bounds.min || value > max) {
+    throw new InvalidOptionError(option, `Expected ${option} to be an integer ${range}, got ${describeValue(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * Returns `value` if it is one of `choices`, else throws an
+ * {@link InvalidOptionError} listing the choices.
+ */
+export function checkChoice<T extends string>(option: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
+    const list = choices.map((c) => `"${c}"`).join(", ");
+    throw new InvalidOptionError(option, `Expected ${option} to be one of ${list}, got ${describeValue(value)}.`);
+  }
+  return value as T;
+}
+
+/** Returns `value` if it is a finite number, else throws an {@link InvalidOptionError}. */
+export function checkFinite(option: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new InvalidOptionError(option, `Expected ${option} to be a finite number, got ${describeValue(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * Parses a decimal integer from text (an environment variable) strictly:
+ * "4" is 4; "", "4.5", "4abc", "0x10", "1e3" are rejected.
+ */
+export function parseIntegerStrict(option: string, text: string, bounds: IntegerBounds): number {
+  const trimmed = text.trim();
+  if (!/^[+-]?\d+$/.test(trimmed)) {
+    const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+    const range = max >= Number.MAX_SAFE_INTEGER ? `from ${bounds.min} and up` : `from ${bounds.min} to ${max}`;
+    throw new InvalidOptionError(option, `Expected ${option} to be an integer ${range}, got ${describeValue(text)}.`);
+  }
+  return checkInteger(option, Number(trimmed), bounds);
+}
