@@ -36,5 +36,5 @@ export { progress } from "./progress";
 export type { Progress } from "./progress";
 export { machineSummary, machineLine } from "./machine";
 export type { MachineSummary } from "./machine";
-export { coresFromEnv, scaleFromEnv, integerFromEnv, byScale, SCALES } from "./params";
+export { coresFromEnv, scaleFromEnv, integerFromEnv, choiceFromEnv, byScale, SCALES } from "./params";
 export type { Scale } from "./params";

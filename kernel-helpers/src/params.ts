@@ -61,6 +61,20 @@ export function scaleFromEnv(name = "SCALE"): Scale {
   }
 }
 
+/**
+ * Reads a knob that takes one of a few words, e.g. `BACKEND` = thread | process.
+ *
+ * @param name - the environment variable.
+ * @param choices - the accepted values.
+ * @param fallback - used when the variable is unset or empty.
+ * @throws InvalidOptionError listing the choices.
+ */
+export function choiceFromEnv<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === "") return fallback;
+  return checkChoice(name, text.trim(), choices);
+}
+
 /** Picks the value for the current scale: `byScale(scale, { quick: 1e5, full: 5e7 })`. */
 export function byScale<T>(scale: Scale, values: Record<Scale, T>): T {
   return values[scale];

@@ -10,6 +10,8 @@ import { checkInteger } from "./validate";
 export interface Progress {
   /** Marks `count` more steps done (default 1) and redraws. */
   tick(count?: number): void;
+  /** Sets the number of steps done (for callbacks that report a running total). */
+  set(done: number): void;
   /** Sets the text after the counter, e.g. the item being worked on. */
   note(text: string): void;
   /** Marks everything done and shows the final line with the elapsed time. */
@@ -61,6 +63,10 @@ export function progress(label: string, total: number): Progress {
   return {
     tick(count = 1) {
       done = Math.min(total, done + count);
+      draw(false);
+    },
+    set(count: number) {
+      done = Math.max(0, Math.min(total, count));
       draw(false);
     },
     note(text: string) {

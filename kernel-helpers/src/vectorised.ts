@@ -25,6 +25,7 @@ interface TensorFlow {
   mod(a: Tensor | number, b: Tensor | number): Tensor;
   sum(a: Tensor): Tensor;
   version_core?: string;
+  env(): { set(flag: string, value: boolean): void };
 }
 
 /** Which tensor library was loaded, from {@link loadTensors}. */
@@ -62,6 +63,9 @@ export function loadTensors(): Promise<TensorLibrary> {
     for (const packageName of ["danfojs-node", "danfojs"] as const) {
       const tf = tryRequire(packageName)?.tensorflow;
       if (!tf) continue;
+      // PROD silences TensorFlow.js's console banner ("install our node
+      // backend") that every worker would print; callers report the backend.
+      tf.env().set("PROD", true);
       await tf.ready();
       return { packageName, backend: tf.getBackend(), version: tf.version_core ?? "unknown", tf };
     }
