@@ -1,0 +1,108 @@
+/**
+ * Shared by the notebook tests: run notebooks through the real runner (as a
+ * user would, `npm run notebooks -- ...`), read the executed copies, and find
+ * processes a run left behind.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export const repoRoot = path.resolve(__dirname, "..");
+
+/** One output of an executed notebook cell (the nbformat fields the tests read). */
+export interface Output {
+  output_type: "stream" | "display_data" | "execute_result" | "error";
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+}
+export interface Cell {
+  cell_type: "code" | "markdown" | "raw";
+  source: string | string[];
+  metadata: { tags?: string[] };
+  outputs?: Output[];
+}
+export interface Notebook {
+  cells: Cell[];
+  metadata: { kernelspec?: { name?: string } };
+}
+
+const join = (text: string | string[] | undefined): string => (Array.isArray(text) ? text.join("") : (text ?? ""));
+
+/** Every output of every code cell. */
+export function outputs(notebook: Notebook): Output[] {
+  return notebook.cells.flatMap((cell) => cell.outputs ?? []);
+}
+
+/** The text a user sees: streams and text/plain of rich outputs, concatenated. */
+export function visibleText(notebook: Notebook): string {
+  return outputs(notebook)
+    .map((o) => join(o.text) + join(o.data?.["text/plain"] as string | string[] | undefined))
+    .join("\n");
+}
+
+/** Result of {@link runNotebooks}. */
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  outDir: string;
+  marker: string;
+  read(cores: number, name: string): Notebook;
+  html(cores: number, name: string): string;
+}
+
+/**
+ * Runs `node scripts/run-notebooks.mjs` with the given flags into a fresh
+ * temporary output folder. Every process of the run (kernel, workers) inherits
+ * a unique environment marker, so {@link survivors} can find leftovers.
+ */
+export function runNotebooks(args: string[], timeoutMs = 300_000): RunResult {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "nb-test-"));
+  const marker = randomBytes(8).toString("hex");
+  const result = spawnSync(process.execPath, ["scripts/run-notebooks.mjs", ...args, "--out", outDir], {
+    cwd: repoRoot,
+    env: { ...process.env, KH_TEST_MARKER: marker },
+    encoding: "utf8",
+    timeout: timeoutMs,
+    killSignal: "SIGTERM",
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outDir,
+    marker,
+    read: (cores, name) =>
+      JSON.parse(fs.readFileSync(path.join(outDir, `cores-${cores}`, `${name}.ipynb`), "utf8")) as Notebook,
+    html: (cores, name) => fs.readFileSync(path.join(outDir, `cores-${cores}`, `${name}.html`), "utf8"),
+  };
+}
+
+/** PIDs of live processes whose environment carries `KH_TEST_MARKER=<marker>`. */
+export function survivors(marker: string): number[] {
+  const needle = `KH_TEST_MARKER=${marker}`;
+  const found: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${entry}/environ`, "latin1");
+      if (environ.split("\0").includes(needle)) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked, or is not ours to read
+    }
+  }
+  return found;
+}
+
+/** The partial sum 4·Σ_{n<N} (-1)^n/(2n+1), computed here independently of kernel-helpers. */
+export function referenceLeibniz(terms: number): number {
+  let sum = 0;
+  let sign = 1;
+  for (let n = 0; n < terms; n++, sign = -sign) sum += sign / (2 * n + 1);
+  return 4 * sum;
+}
