@@ -66,7 +66,7 @@ function describeFigure(figure: Figure): string {
 export function figureBundle(figure: Figure, divId: string = `kh-plot-${newDisplayId()}`): Record<string, string | object> {
   const spec = { data: figure.data, layout: figure.layout ?? {}, config: { responsive: true, ...figure.config } };
   const html =
-    `<div id="${divId}" class="kh-plotly-figure" style="width:100%;min-height:420px"></div>\n` +
+    `<div id="${escapeHtml(divId)}" class="kh-plotly-figure" style="width:100%;min-height:420px"></div>\n` +
     `<script type="text/javascript">(function () {\n` +
     `  var spec = ${scriptSafeJson(spec)};\n` +
     `  var el = document.getElementById(${JSON.stringify(divId)});\n` +

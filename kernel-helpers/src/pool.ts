@@ -298,8 +298,17 @@ export class Pool {
   }
 
   #translateError(spec: TaskSpec, error: unknown): Error {
-    if (error instanceof workerpool.TerminateError || (error instanceof Error && error.name === "TerminateError")) {
-      if (this.#state === "terminated") return new TaskCancelledError(spec.name);
+    const isTerminateError =
+      error instanceof workerpool.TerminateError || (error instanceof Error && error.name === "TerminateError");
+    // A forced terminate() rejects running tasks with "Worker terminated" and
+    // queued ones with "Pool terminated" (plain Errors, not TerminateError).
+    if (
+      this.#state === "terminated" &&
+      (isTerminateError || (error instanceof Error && /^(Pool|Worker) terminat/i.test(error.message)))
+    ) {
+      return new TaskCancelledError(spec.name);
+    }
+    if (isTerminateError) {
       const message = (error as Error).message;
       const exitCode = /exitCode: `([^`]*)`/.exec(message)?.[1];
       const signal = /signalCode: `([^`]*)`/.exec(message)?.[1];

@@ -8,6 +8,8 @@
  * is installed and says which one ran.
  */
 
+import { checkInteger } from "./validate";
+
 /** The part of the TensorFlow.js API used here (kept narrow so no `any` leaks out). */
 interface Tensor {
   data(): Promise<ArrayLike<number>>;
@@ -84,9 +86,7 @@ export function loadTensors(): Promise<TensorLibrary> {
  *   integer index only up to 2^24).
  */
 export async function leibnizPiTensor(terms: number): Promise<number> {
-  if (!Number.isInteger(terms) || terms < 0 || terms > 2 ** 24) {
-    throw new RangeError(`Expected \`terms\` to be an integer from 0 to 16777216 (2^24), got ${terms}.`);
-  }
+  checkInteger("`terms`", terms, { min: 0, max: 2 ** 24 });
   if (terms === 0) return 0;
   const { tf } = await loadTensors();
   const result = tf.tidy(() => {
