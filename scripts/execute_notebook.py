@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""Execute one notebook with nbclient and write the executed copy.
+
+Usage:
+    execute_notebook.py IN OUT [--kernel tslab] [--timeout SECONDS] [--cwd DIR]
+                               [--status-json FILE]
+
+Run by the Python that Jupyter itself uses (scripts/run-notebooks.mjs finds it).
+Needs only the standard library plus nbclient and nbformat (Python 3.9+).
+
+* The kernel starts in --cwd (default: the notebook's own folder), which is
+  nbclient's ``resources['metadata']['path']``; tslab resolves
+  ``import ... from "kernel-helpers"`` from there.
+* One progress line per code cell: ``  cell 3/21 (code) … 0.4 s``.
+* On a failing cell: the partially executed notebook is still written to OUT,
+  ``FAILED at cell N: <ename>: <evalue>`` and the traceback (ANSI colours
+  stripped) go to stderr, exit status 1. Outputs of type ``error`` found in the
+  executed notebook count as a failure too (except in cells tagged
+  ``raises-exception``, nbclient's documented marker for an intended error).
+* On SIGINT/SIGTERM/SIGHUP: the kernel is killed (it runs in its own session,
+  so a Ctrl-C in the terminal never reaches it), the partial notebook is
+  written, exit status 130.
+* ``--status-json FILE`` writes a small machine-readable summary for the
+  caller: {"status": "ok"|"error"|"timeout"|"dead-kernel"|"kernel-start"|
+  "interrupted", "cell": N, "cells": total, "ename", "evalue", "traceback"}.
+
+Exit status: 0 ok, 1 notebook failed, 2 usage/environment error, 130 interrupted.
+"""
+
+import argparse
+import asyncio
+import atexit
+import inspect
+import json
+import os
+import re
+import signal
+import sys
+import time
+import warnings
+
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+HANDLED_SIGNALS = tuple(
+    s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None
+)
+
+
+def strip_ansi(text):
+    return ANSI_RE.sub("", text or "")
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description="Execute a notebook with nbclient.")
+    ap.add_argument("input", metavar="IN", help="notebook to execute")
+    ap.add_argument("output", metavar="OUT", help="where to write the executed notebook")
+    ap.add_argument("--kernel", default="tslab", help="kernelspec name (default: tslab)")
+    ap.add_argument(
+        "--timeout",
+        type=int,
+        default=1800,
+        help="per-cell timeout in seconds; 0 means no limit (default: 1800)",
+    )
+    ap.add_argument("--cwd", default=None, help="kernel working directory (default: IN's folder)")
+    ap.add_argument("--status-json", default=None, help="write a JSON summary of the run here")
+    ap.add_argument(
+        "--startup-timeout", type=int, default=120, help="seconds to wait for the kernel to start"
+    )
+    args = ap.parse_args(argv)
+    if args.timeout < 0:
+        ap.error("--timeout must be an integer >= 0 (0 = no limit), got %d" % args.timeout)
+    return args
+
+
+class Reporter:
+    """Per-cell progress lines and bookkeeping of the current cell."""
+
+    def __init__(self, total):
+        self.total = total
+        self.current = None  # 0-based index of the cell being executed
+        self.started = 0.0
+        self.line_open = False
+
+    def close_line(self, suffix=""):
+        if self.line_open:
+            sys.stdout.write(suffix + "\n")
+            sys.stdout.flush()
+            self.line_open = False
+
+    def cell_start(self, cell, cell_index, **_kw):
+        self.current = cell_index
+        if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
+            return
+        self.close_line()
+        self.started = time.monotonic()
+        sys.stdout.write("  cell %d/%d (code) … " % (cell_index + 1, self.total))
+        sys.stdout.flush()
+        self.line_open = True
+
+    def cell_executed(self, cell_index, execute_reply=None, **_kw):
+        status = ""
+        if execute_reply and execute_reply.get("content", {}).get("status") == "error":
+            status = "  ✗ error"
+        self.close_line("%.1f s%s" % (time.monotonic() - self.started, status))
+
+
+def make_client(nb, args, reporter):
+    from nbclient import NotebookClient
+
+    kwargs = dict(
+        kernel_name=args.kernel,
+        timeout=args.timeout if args.timeout > 0 else None,
+        startup_timeout=args.startup_timeout,
+        resources={"metadata": {"path": args.cwd}},
+    )
+    if hasattr(NotebookClient, "on_cell_start") and hasattr(NotebookClient, "on_cell_executed"):
+        # nbclient >= 0.6 (Debian 12 ships 0.7.2): public hooks.
+        return NotebookClient(
+            nb, on_cell_start=reporter.cell_start, on_cell_executed=reporter.cell_executed, **kwargs
+        )
+
+    # Older nbclient: wrap async_execute_cell instead.
+    class ReportingClient(NotebookClient):
+        async def async_execute_cell(self, cell, cell_index, *a, **kw):
+            reporter.cell_start(cell=cell, cell_index=cell_index)
+            try:
+                return await super().async_execute_cell(cell, cell_index, *a, **kw)
+            finally:
+                if reporter.line_open:
+                    reporter.cell_executed(cell_index=cell_index)
+
+    return ReportingClient(nb, **kwargs)
+
+
+async def maybe_await(value):
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+async def kill_kernel(client):
+    """Make sure no kernel survives, whatever state nbclient was left in."""
+    try:
+        if client.km is not None:
+            client.shutdown_kernel = "immediate"
+            await client._async_cleanup_kernel()
+    except Exception:
+        pass
+    km = client.km
+    if km is not None:  # _async_cleanup_kernel leaves km set when no client was started
+        try:
+            if await maybe_await(km.is_alive()):
+                await maybe_await(km.shutdown_kernel(now=True))
+        except Exception:
+            pass
+        try:
+            await maybe_await(km.cleanup_resources())
+        except Exception:
+            pass
+    try:
+        atexit.unregister(client._cleanup_kernel)
+    except Exception:
+        pass
+
+
+ERROR_LINE_RE = re.compile(
+    r"^(?:Uncaught )?([A-Za-z_$][\w$.]*(?:Error|Exception|Rejection)|Error)(?: \[[\w-]+\])?: ?(.*)$"
+)
+DIAGNOSTIC_RE = re.compile(r"^(?:\S+ )?(\d+:\d+) - (.*)$")
+INTERNAL_FRAME_RE = re.compile(r"^\s*at .*(node:vm|node:internal|/node_modules/tslab/|sigintHandlersWrap)")
+
+
+def cell_stderr(cell):
+    text = "".join(
+        "".join(out.get("text", "")) if isinstance(out.get("text"), list) else out.get("text", "")
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream" and out.get("name") == "stderr"
+    )
+    return strip_ansi(text)
+
+
+def error_from_stderr(cell):
+    """tslab replies status=error without ename/evalue and prints the error on stderr
+    (console.error(e) for a thrown error, "line:col - message" for a compile error).
+    Recover (ename, evalue, traceback lines) from that text."""
+    lines = [line.rstrip() for line in cell_stderr(cell).splitlines()]
+    for i, line in enumerate(lines):
+        m = ERROR_LINE_RE.match(line.strip())
+        if m:
+            frames = [l for l in lines[i + 1:] if l.strip() and not INTERNAL_FRAME_RE.match(l)]
+            return m.group(1), m.group(2), [line.strip()] + frames
+    diagnostics = [DIAGNOSTIC_RE.match(line.strip()) for line in lines]
+    diagnostics = [d for d in diagnostics if d]
+    if diagnostics:
+        first = diagnostics[0]
+        return (
+            "TypeScriptCompileError",
+            "%s - %s" % (first.group(1), first.group(2)),
+            [d.group(0) for d in diagnostics],
+        )
+    nonempty = [line for line in lines if line.strip()]
+    if nonempty:
+        return "Error", nonempty[0].strip(), nonempty
+    return None
+
+
+def first_error_output(nb):
+    """(cell_index, output) of the first `error` output, ignoring cells tagged raises-exception."""
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return index, out
+    return None, None
+
+
+def clear_not_executed(nb, after_index):
+    """Cells after the failure did not run: drop stale outputs so the partial notebook does not lie."""
+    for cell in nb.cells[after_index + 1:]:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+
+
+async def execute(client, state):
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_signal(signum):
+        if state["signal"] is not None:
+            return  # a second Ctrl-C (terminal + forwarded by the runner): already stopping
+        state["signal"] = signum
+        sys.stdout.write("\n" if state["reporter"].line_open else "")
+        state["reporter"].line_open = False
+        sys.stderr.write(
+            "execute_notebook: got %s, shutting the kernel down…\n" % signal.Signals(signum).name
+        )
+        sys.stderr.flush()
+        client.shutdown_kernel = "immediate"
+        task.cancel()
+
+    for sig in HANDLED_SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)
+    # nbclient's async_setup_kernel installs its own SIGINT/SIGTERM handlers (they schedule a
+    # cleanup but do not stop execution) and later removes them. Keep ours in charge: they
+    # cancel the execution, and nbclient's `finally` plus kill_kernel() shut the kernel down.
+    original_add, original_remove = loop.add_signal_handler, loop.remove_signal_handler
+
+    def add_signal_handler(sig, callback, *cb_args):
+        if sig in HANDLED_SIGNALS:
+            return None
+        return original_add(sig, callback, *cb_args)
+
+    def remove_signal_handler(sig):
+        if sig in HANDLED_SIGNALS:
+            return False
+        return original_remove(sig)
+
+    loop.add_signal_handler = add_signal_handler
+    loop.remove_signal_handler = remove_signal_handler
+    try:
+        await client.async_execute()
+    finally:
+        await kill_kernel(client)
+        # Back to the loop's own methods so that asyncio can remove our handlers on close.
+        del loop.add_signal_handler
+        del loop.remove_signal_handler
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        import nbformat
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    except ImportError as exc:
+        sys.stderr.write(
+            "execute_notebook: %s. This Python (%s) needs nbclient and nbformat.\n"
+            % (exc, sys.executable)
+        )
+        return 2
+
+    in_path = os.path.abspath(args.input)
+    out_path = os.path.abspath(args.output)
+    args.cwd = os.path.abspath(args.cwd or os.path.dirname(in_path))
+    with warnings.catch_warnings():
+        # Notebooks written by older tools lack cell ids; we add them below instead of warning.
+        warnings.simplefilter("ignore")
+        nb = nbformat.read(in_path, as_version=4)
+    if nb.get("nbformat_minor", 0) >= 5:
+        from nbformat.v4 import nbbase
+
+        for cell in nb.cells:
+            if not cell.get("id") and hasattr(nbbase, "random_cell_id"):
+                cell["id"] = nbbase.random_cell_id()
+    reporter = Reporter(len(nb.cells))
+    client = make_client(nb, args, reporter)
+    state = {"signal": None, "reporter": reporter}
+    status = {"status": "ok", "cell": None, "cells": len(nb.cells)}
+    exc = None
+    started = time.monotonic()
+    try:
+        asyncio.run(execute(client, state))
+    except BaseException as e:  # noqa: B902 - classified below, KeyboardInterrupt included
+        exc = e
+    # The kernel is gone now; let nothing interrupt writing the (partial) notebook.
+    for sig in HANDLED_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    if state["signal"] is not None:
+        reporter.close_line("✗ interrupted")
+    elif exc is not None and type(exc).__name__ == "CellTimeoutError":
+        reporter.close_line("✗ timed out")
+    else:
+        reporter.close_line("✗ %s" % type(exc).__name__ if exc is not None else "")
+
+    failed_index = reporter.current
+    if state["signal"] is not None or isinstance(exc, KeyboardInterrupt):
+        name = signal.Signals(state["signal"]).name if state["signal"] else "SIGINT"
+        status.update(status="interrupted", ename=name, evalue="interrupted by " + name)
+    elif exc is None:
+        index, err = first_error_output(nb)
+        if err is not None:
+            failed_index = index
+            status.update(
+                status="error",
+                ename=err.get("ename", "Error"),
+                evalue=err.get("evalue", ""),
+                traceback=[strip_ansi(line) for line in err.get("traceback", [])],
+            )
+    elif isinstance(exc, CellExecutionError):
+        status.update(status="error", ename=exc.ename, evalue=exc.evalue)
+        index, err = first_error_output(nb)
+        tb = [strip_ansi(line) for line in err.get("traceback", [])] if err is not None else []
+        failing = nb.cells[failed_index] if failed_index is not None else None
+        recovered = error_from_stderr(failing) if failing is not None else None
+        if (not exc.ename or exc.ename == "<Error>") and recovered:
+            # tslab: the error is on the cell's stderr, not in the execute_reply.
+            status.update(ename=recovered[0], evalue=recovered[1])
+            tb = tb or recovered[2]
+        status["traceback"] = tb or strip_ansi(str(exc)).splitlines()
+    elif isinstance(exc, CellTimeoutError):
+        status.update(
+            status="timeout",
+            ename="CellTimeoutError",
+            evalue="cell did not finish within %s s (--timeout)" % args.timeout,
+        )
+    elif isinstance(exc, DeadKernelError):
+        status.update(status="dead-kernel", ename="DeadKernelError", evalue=str(exc) or "kernel died")
+    else:
+        # Kernel could not start (unknown kernelspec, startup timeout, ...) or a bug here.
+        kind = "kernel-start" if reporter.current is None else "error"
+        status.update(status=kind, ename=type(exc).__name__, evalue=strip_ansi(str(exc)))
+
+    if status["status"] != "ok":
+        status["cell"] = failed_index + 1 if failed_index is not None else None
+        if failed_index is not None:
+            clear_not_executed(nb, failed_index)
+    status["seconds"] = round(time.monotonic() - started, 2)
+
+    os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
+    nbformat.write(nb, out_path)
+
+    if status["status"] not in ("ok", "interrupted"):
+        where = "cell %s" % status["cell"] if status["cell"] else "kernel start-up"
+        sys.stderr.write("FAILED at %s: %s: %s\n" % (where, status["ename"], status["evalue"]))
+        for line in status.get("traceback") or []:
+            sys.stderr.write("    " + line.replace("\n", "\n    ") + "\n")
+        sys.stderr.write("partial notebook written to %s\n" % out_path)
+    elif status["status"] == "interrupted":
+        sys.stderr.write("interrupted; partial notebook written to %s\n" % out_path)
+    sys.stderr.flush()
+
+    if args.status_json:
+        with open(args.status_json, "w", encoding="utf-8") as fh:
+            json.dump(status, fh, indent=1)
+
+    if status["status"] == "ok":
+        return 0
+    if status["status"] == "interrupted":
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # before the event loop (and its handlers) existed: no kernel yet
+        sys.exit(130)
