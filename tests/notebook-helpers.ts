@@ -38,6 +38,22 @@ export function outputs(notebook: Notebook): Output[] {
   return notebook.cells.flatMap((cell) => cell.outputs ?? []);
 }
 
+/**
+ * Outputs that show an error to the user. Jupyter kernels usually send an
+ * `error` output; tslab instead prints the error and its stack on stderr (and
+ * marks the cell failed in its reply), so both kinds are collected.
+ */
+export function errorOutputs(notebook: Notebook): string[] {
+  return outputs(notebook).flatMap((o) => {
+    if (o.output_type === "error") return [`${o.ename}: ${o.evalue}`];
+    const text = join(o.text);
+    if (o.output_type === "stream" && o.name === "stderr" && /^\s*(\w*Error|Uncaught)\b.*|^\s+at .+\(.+:\d+:\d+\)$/m.test(text)) {
+      return [text];
+    }
+    return [];
+  });
+}
+
 /** The text a user sees: streams and text/plain of rich outputs, concatenated. */
 export function visibleText(notebook: Notebook): string {
   return outputs(notebook)

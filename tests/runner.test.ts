@@ -1,0 +1,63 @@
+/**
+ * The runner (`npm run notebooks`): its flags are validated before anything
+ * starts, and a notebook that fails makes it exit non-zero, naming the
+ * notebook, the cell and the error, with nothing left running.
+ */
+import { spawnSync } from "node:child_process";
+import { errorOutputs, repoRoot, runNotebooks, survivors } from "./notebook-helpers";
+
+function runner(args: string[]): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, ["scripts/run-notebooks.mjs", ...args], { cwd: repoRoot, encoding: "utf8" });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+describe("runner flags", () => {
+  test.each([
+    [["--cores", "0"], "--cores"],
+    [["--cores", "-1"], "--cores"],
+    [["--cores", "abc"], "--cores"],
+    [["--cores", "1.5"], "--cores"],
+    [["--cores", "1,,2"], "--cores"],
+    [["--scale", "huge"], "--scale"],
+    [["--only", "99"], "--only"],
+    [["--timeout", "-5"], "--timeout"],
+    [["--frobnicate"], "--frobnicate"],
+  ])("%j is rejected with exit status 2 and a message naming the flag", (args, flag) => {
+    const { status, output } = runner(args);
+    expect(status).toBe(2);
+    expect(output).toContain(flag);
+  });
+
+  test("--help prints the options and exits 0", () => {
+    const { status, output } = runner(["--help"]);
+    expect(status).toBe(0);
+    for (const flag of ["--cores", "--scale", "--only", "--out", "--setup-only", "--install-user"]) {
+      expect(output).toContain(flag);
+    }
+  });
+});
+
+describe("a notebook that fails", () => {
+  test("makes the runner exit non-zero naming the notebook, the cell and the error; nothing is left running", () => {
+    const previous = process.env["TASKS"];
+    process.env["TASKS"] = "abc"; // notebook 01's parameters cell must reject this
+    let run;
+    try {
+      run = runNotebooks(["--only", "01", "--scale", "quick", "--cores", "1"], 180_000);
+    } finally {
+      if (previous === undefined) delete process.env["TASKS"];
+      else process.env["TASKS"] = previous;
+    }
+    const output = run.stdout + run.stderr;
+    expect(run.status).not.toBe(0);
+    expect(output).toContain("01-pool");
+    expect(output).toMatch(/cell \d+/);
+    expect(output).toContain("InvalidOptionError");
+    expect(output).toContain("TASKS");
+    // the partly executed notebook is kept for the user to look at, showing the error
+    const errors = errorOutputs(run.read(1, "01-pool"));
+    expect(errors.length).toBe(1);
+    expect(errors[0]).toContain("Expected TASKS to be an integer from 1 to 10000");
+    expect(survivors(run.marker)).toEqual([]);
+  }, 200_000);
+});
