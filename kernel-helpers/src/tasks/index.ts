@@ -9,6 +9,7 @@ import { integratePolynomial } from "./integrate";
 import { monteCarloPi, sumRandomNumbers } from "./random";
 import { echo, sleep, spin, whoAmI } from "./trivial";
 import { leibnizPiTensor } from "../vectorised";
+import { sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";
 
 /** Every named task, by name. */
 export const tasks = {
@@ -19,6 +20,9 @@ export const tasks = {
   integratePolynomial,
   sumRandomNumbers,
   monteCarloPi,
+  sumRandomNumbersToQueue,
+  sumRandomNumbersJob,
+  sumRandomNumbersTraced,
   echo,
   sleep,
   spin,

@@ -1,0 +1,269 @@
+/**
+ * `Process`: one worker you start yourself, like Python's
+ * `multiprocessing.Process`: a child process (`child_process.fork`, the
+ * default) or a worker thread, running a target with arguments. Results come
+ * back through a {@link Queue}; a crash is reported by `join()` with its cause.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { registerResource, unregisterResource } from "./cleanup";
+import { InvalidOptionError } from "./errors";
+import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
+import { queueById } from "./queue";
+import { toTaskSpec } from "./task-spec";
+import type { TaskName, Tasks } from "./tasks";
+import { checkChoice, checkInteger } from "./validate";
+import { BACKENDS, type Backend } from "./pool";
+
+/** A target in a module file: `{ module: "/abs/path/job.js", exportName: "run" }`. */
+export interface ModuleTarget {
+  /** Path of a CommonJS module (absolute, or relative to the current directory). */
+  module: string;
+  /** Name of the exported function. Default `"default"`. */
+  exportName?: string;
+}
+
+/** Options of {@link Process}, typed by the target's parameters for named tasks. */
+export type ProcessOptions<A extends unknown[] = unknown[]> = {
+  /** `"process"` (default, like Python) or `"thread"`. */
+  backend?: Backend;
+  /** Name shown in messages and traces. Default `Process-<n>`. */
+  name?: string;
+  /** The target's arguments; a {@link Queue} in them arrives in the worker as a proxy. */
+  args?: A;
+};
+
+/** A process (or thread) failed: an uncaught error, a non-zero exit, or a signal. */
+export class ProcessFailedError extends Error {
+  override name = "ProcessFailedError";
+  constructor(
+    /** The process's name. */
+    readonly processName: string,
+    /** What happened, in words. */
+    readonly reason: string,
+    /** Exit code (null if killed by a signal). */
+    readonly exitCode: number | null,
+    /** Signal that killed it, if any. */
+    readonly signal: NodeJS.Signals | null,
+    /** The error thrown in the worker, with its stack, if it threw. */
+    readonly workerError?: { name: string; message: string; stack?: string },
+    /** Queue items it had taken and not finished (see `Queue`): not re-queued. */
+    readonly orphanedItems: { queue: string; item: unknown }[] = [],
+  ) {
+    super(
+      `${processName} failed: ${reason}` +
+        (orphanedItems.length
+          ? `\nIt had taken ${orphanedItems.length} queue item(s) it did not finish: ` +
+            orphanedItems.map((o) => `${JSON.stringify(o.item)} from "${o.queue}"`).join(", ") +
+            ". They are in each queue's `orphans`; `queue.requeueOrphans()` puts them back."
+          : ""),
+    );
+    if (workerError?.stack) this.stack = `${this.name}: ${this.message}\n--- inside the worker ---\n${workerError.stack}`;
+  }
+}
+
+let processCount = 0;
+
+/**
+ * A worker you start yourself, over `child_process.fork` or a worker thread.
+ *
+ * @example
+ * const results = new Queue<[number, number]>();
+ * const workers = [1, 2].map((id) => new Process({ target: "sumRandomNumbersToQueue", args: [id, 1e6, results] }).start());
+ * const got = [await results.get(), await results.get()];   // read before (or after) join: no deadlock here
+ * await Promise.all(workers.map((p) => p.join()));
+ */
+export class Process {
+  readonly name: string;
+  readonly backend: Backend;
+  readonly #target: TargetSpec;
+  readonly #args: unknown[];
+  #child?: ChildProcess;
+  #thread?: Worker;
+  #exitCode: number | null = null;
+  #signal: NodeJS.Signals | null = null;
+  #state: "created" | "running" | "exited" = "created";
+  #killedByUser = false;
+  #workerError?: { name: string; message: string; stack?: string };
+  #failure?: ProcessFailedError;
+  #exited!: Promise<void>;
+
+  /**
+   * @param options - `target` (a named task, a self-contained function, or a
+   *   `{ module, exportName }`), `args`, `backend` and `name`.
+   * @throws InvalidOptionError for a bad target, backend or arguments that cannot be sent.
+   */
+  constructor(options: ProcessOptions & { target: TaskName | ((...args: never[]) => unknown) | ModuleTarget });
+  constructor(options: ProcessOptions & { target: TaskName | ((...args: never[]) => unknown) | ModuleTarget }) {
+    this.backend = checkChoice("`backend`", options.backend ?? "process", BACKENDS);
+    this.name = options.name ?? `Process-${++processCount}`;
+    if (typeof this.name !== "string" || this.name === "") throw new InvalidOptionError("`name`", "Expected `name` to be a non-empty string.");
+    this.#target = toTarget(options.target);
+    const args = options.args ?? [];
+    if (!Array.isArray(args)) throw new InvalidOptionError("`args`", "Expected `args` to be an array of the target's arguments.");
+    this.#args = encodeArgs(args) as unknown[];
+    try {
+      structuredClone(this.#args);
+    } catch (error) {
+      throw new InvalidOptionError(
+        "`args`",
+        `The arguments of ${this.name} cannot be sent to a worker (${(error as Error).message}). ` +
+          "Only data can be sent (numbers, strings, arrays, plain objects, typed arrays, Maps, Sets) and Queues.",
+      );
+    }
+  }
+
+  /** Process id of the child (for a thread: this process's pid); undefined before start. */
+  get pid(): number | undefined {
+    return this.#child?.pid ?? (this.#thread ? process.pid : undefined);
+  }
+  /** Thread id for the thread backend; undefined otherwise. */
+  get threadId(): number | undefined {
+    return this.#thread?.threadId;
+  }
+  /** Exit code once it has ended (null while running or when killed by a signal). */
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+  /** The signal that ended it, if any. */
+  get signal(): NodeJS.Signals | null {
+    return this.#signal;
+  }
+  /** True between start() and the end of the worker. */
+  isAlive(): boolean {
+    return this.#state === "running";
+  }
+
+  /**
+   * Starts the worker (once). Returns `this`, so `new Process(...).start()` chains.
+   * @throws Error if already started.
+   */
+  start(): this {
+    if (this.#state !== "created") throw new Error(`${this.name} was already started; create a new Process to run again.`);
+    this.#state = "running";
+    const entry = path.join(__dirname, "workers", "process-entry.js");
+    let resolveExit!: () => void;
+    this.#exited = new Promise((resolve) => (resolveExit = resolve));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      this.#exitCode = code;
+      this.#signal = signal;
+      this.#state = "exited";
+      this.#settle();
+      unregisterResource(this);
+      resolveExit();
+    };
+    if (this.backend === "process") {
+      const child = fork(entry, [], { stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
+      // Forward output to this process's streams, where tslab captures it for the notebook.
+      child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
+      child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
+      child.on("message", (m) => this.#onMessage(m as FromWorker, (r) => child.connected && child.send(r)));
+      child.on("exit", (code, signal) => onExit(code, signal));
+      child.on("error", () => undefined); // reported through "exit"
+      this.#child = child;
+    } else {
+      const thread = new Worker(entry, { stdout: true, stderr: true });
+      thread.stdout.on("data", (d: Buffer) => process.stdout.write(d));
+      thread.stderr.on("data", (d: Buffer) => process.stderr.write(d));
+      thread.on("message", (m) => this.#onMessage(m as FromWorker, (r) => thread.postMessage(r)));
+      thread.on("error", (error) => (this.#workerError ??= { name: error.name, message: error.message, stack: error.stack }));
+      thread.on("exit", (code) => onExit(code, null));
+      this.#thread = thread;
+    }
+    registerResource(this);
+    return this;
+  }
+
+  /**
+   * Waits for the worker to end. Resolves `true` when it ended normally, `false`
+   * if `timeoutMs` passed first (it keeps running). Rejects with
+   * {@link ProcessFailedError} if it threw, exited non-zero or was killed by a
+   * signal it did not get from {@link Process.kill}.
+   */
+  async join(timeoutMs?: number): Promise<boolean> {
+    if (this.#state === "created") throw new Error(`${this.name} was not started: call start() first.`);
+    if (timeoutMs !== undefined) {
+      checkInteger("`timeoutMs`", timeoutMs, { min: 0, max: 2 ** 31 - 1 });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        this.#exited.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) return false;
+    }
+    await this.#exited;
+    if (this.#failure) throw this.#failure;
+    return true;
+  }
+
+  /**
+   * Stops the worker: a signal for a child process (default SIGTERM), `terminate()` for a thread.
+   * `join()` then resolves (the stop was asked for); items it held become orphans.
+   */
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    if (this.#state !== "running") return;
+    this.#killedByUser = true;
+    if (this.#child) this.#child.kill(signal);
+    else void this.#thread?.terminate();
+  }
+
+  /** Kills the worker if running and waits for it to end (for clean-up registries). */
+  async terminate(): Promise<void> {
+    if (this.#state === "created") return;
+    this.kill("SIGKILL");
+    await this.#exited;
+  }
+
+  #onMessage(message: FromWorker, reply: (message: ToWorker) => void): void {
+    if (message.kind === "ready") {
+      reply({ kind: "start", target: this.#target, args: this.#args, name: this.name });
+    } else if (message.kind === "failed") {
+      this.#workerError = message.error;
+    } else if (message.kind === "queue") {
+      const queue = queueById(message.queueId);
+      const answer = (value: unknown): void => reply({ kind: "queue-reply", requestId: message.requestId, ok: true, value });
+      const refuse = (error: Error): void =>
+        reply({ kind: "queue-reply", requestId: message.requestId, ok: false, error: { name: error.name, message: error.message } });
+      if (!queue) return refuse(new Error(`No queue with id ${message.queueId} in the owner process.`));
+      try {
+        if (message.op === "put") answer(queue.putFrom(this.name, message.item));
+        else if (message.op === "size") answer(queue.length);
+        else if (message.op === "taskDone") answer(queue.settle(this.name));
+        else queue.getFor(this.name, { block: message.block, timeoutMs: message.timeoutMs }).then(answer, refuse);
+      } catch (error) {
+        refuse(error as Error);
+      }
+    }
+  }
+
+  /** Records the outcome and tells the queues whether this consumer ended normally. */
+  #settle(): void {
+    const normal = this.#exitCode === 0 && !this.#workerError;
+    const orphaned: { queue: string; item: unknown }[] = [];
+    for (const id of referencedQueueIds(this.#args)) {
+      const queue = queueById(id);
+      for (const item of queue?.consumerEnded(this.name, normal) ?? []) orphaned.push({ queue: queue!.name, item });
+    }
+    if (normal || this.#killedByUser) return;
+    const reason = this.#workerError
+      ? `its target threw ${this.#workerError.name}: ${this.#workerError.message}`
+      : this.#signal
+        ? `it was killed by signal ${this.#signal}`
+        : `it exited with code ${this.#exitCode}`;
+    this.#failure = new ProcessFailedError(this.name, reason, this.#exitCode, this.#signal, this.#workerError, orphaned);
+  }
+}
+
+function toTarget(target: unknown): TargetSpec {
+  if (typeof target === "object" && target !== null && "module" in target) {
+    const { module, exportName = "default" } = target as ModuleTarget;
+    if (typeof module !== "string" || module === "") throw new InvalidOptionError("`target.module`", "Expected a module path.");
+    return { kind: "module", path: path.resolve(module), exportName, name: `${path.basename(module)}#${exportName}` };
+  }
+  return toTaskSpec(target);
+}
+
+/** Arguments of a named task, for typing `args` (re-exported for convenience). */
+export type ProcessTaskArgs<K extends TaskName> = Parameters<Tasks[K]>;

@@ -1,0 +1,127 @@
+/**
+ * Entry script of a {@link Process} worker, child process or worker thread.
+ * It waits for the start message, builds queue proxies for the queues in the
+ * arguments, runs the target, and ends: normally when the target's promise
+ * settles with success, with exit code 1 (after reporting the error) if it throws.
+ */
+import { isMainThread, parentPort } from "node:worker_threads";
+import path from "node:path";
+import { tasks } from "../tasks";
+import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
+import { QueueClosedError, QueueEmpty, type GetOptions, type QueueLike, type QueueReference } from "../queue";
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+const send = (message: FromWorker): void => {
+  if (isMainThread) process.send?.(message);
+  else parentPort?.postMessage(message);
+};
+
+const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+let nextRequestId = 1;
+
+function request(message: Omit<Extract<FromWorker, { kind: "queue" }>, "requestId" | "kind">): Promise<unknown> {
+  const requestId = nextRequestId++;
+  return new Promise((resolve, reject) => {
+    pending.set(requestId, { resolve, reject });
+    send({ kind: "queue", requestId, ...message });
+  });
+}
+
+/** The worker's side of a queue: every call is answered by the owner. */
+class QueueProxy<T> implements QueueLike<T> {
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {}
+  async put(item: T): Promise<void> {
+    await request({ queueId: this.id, op: "put", item });
+  }
+  async get(options: GetOptions = {}): Promise<T> {
+    return (await request({ queueId: this.id, op: "get", block: options.block, timeoutMs: options.timeoutMs })) as T;
+  }
+  getNowait(): Promise<T> {
+    return this.get({ block: false });
+  }
+  async size(): Promise<number> {
+    return (await request({ queueId: this.id, op: "size" })) as number;
+  }
+  async empty(): Promise<boolean> {
+    return (await this.size()) === 0;
+  }
+  async taskDone(): Promise<void> {
+    await request({ queueId: this.id, op: "taskDone" });
+  }
+}
+
+function rebuildError(error: { name: string; message: string }): Error {
+  const Type = error.name === "QueueEmpty" ? QueueEmpty : error.name === "QueueClosedError" ? QueueClosedError : Error;
+  const rebuilt = new Type(error.message);
+  if (Type === Error) rebuilt.name = error.name;
+  return rebuilt;
+}
+
+function resolveTarget(target: TargetSpec): AnyFunction {
+  if (target.kind === "named") {
+    const task = (tasks as Record<string, AnyFunction>)[target.name];
+    if (!task) throw new Error(`Unknown task "${target.name}"`);
+    return task;
+  }
+  if (target.kind === "inline") return new Function(`"use strict"; return (${target.source});`)() as AnyFunction;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require(path.resolve(target.path)) as Record<string, unknown>;
+  const fn = loaded[target.exportName];
+  if (typeof fn !== "function") throw new Error(`${target.path} has no exported function "${target.exportName}"`);
+  return fn as AnyFunction;
+}
+
+function fail(error: unknown): void {
+  const e = error instanceof Error ? error : new Error(String(error));
+  send({ kind: "failed", error: { name: e.name, message: e.message, stack: e.stack } });
+  // Let the message leave before exiting: IPC and postMessage are asynchronous.
+  setTimeout(() => process.exit(1), 50);
+}
+
+async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<void> {
+  try {
+    const fn = resolveTarget(message.target);
+    const args = decodeArgs(message.args, (ref: QueueReference) => new QueueProxy(ref.__khQueue, ref.name)) as unknown[];
+    await fn(...args);
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  // Done, as Python's process is when its target returns: close the channel,
+  // give buffered output a moment to leave, then end even if the target left
+  // timers or handles open (which would otherwise keep the worker alive).
+  finished = true;
+  if (isMainThread) process.disconnect?.();
+  else parentPort?.close();
+  setTimeout(() => process.exit(0), 100).unref();
+}
+let finished = false;
+
+function onMessage(message: ToWorker): void {
+  if (message.kind === "start") {
+    void start(message);
+    return;
+  }
+  const waiter = pending.get(message.requestId);
+  if (!waiter) return;
+  pending.delete(message.requestId);
+  if (message.ok) waiter.resolve(message.value);
+  else waiter.reject(rebuildError(message.error));
+}
+
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+if (isMainThread) {
+  // A child process whose parent went away (kernel killed, IPC closed) has no one to report to.
+  process.on("disconnect", () => {
+    if (!finished) process.exit(1);
+  });
+  process.on("message", (m) => onMessage(m as ToWorker));
+} else {
+  parentPort?.on("message", onMessage);
+}
+send({ kind: "ready" });
