@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError } from "./errors";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
-import { queueById } from "./queue";
+import { queueById, Queue } from "./queue";
 import { toTaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
 import { checkChoice, checkInteger } from "./validate";
@@ -254,6 +254,47 @@ export class Process {
         : `it exited with code ${this.#exitCode}`;
     this.#failure = new ProcessFailedError(this.name, reason, this.#exitCode, this.#signal, this.#workerError, orphaned);
   }
+}
+
+/** Options of {@link collectResults}. */
+export interface CollectOptions<T> {
+  /** Give up if no result arrives for this long (rejects with QueueEmpty). Default: no limit. */
+  timeoutMs?: number;
+  /** Called with each result as it arrives and the count so far (e.g. to tick a progress line). */
+  onResult?: (item: T, received: number) => void;
+}
+
+/**
+ * Reads `count` results from `queue` in arrival order while watching the
+ * workers that produce them: if one of them fails, rejects at once with its
+ * {@link ProcessFailedError} instead of waiting for a result that will never
+ * come. The workers are not joined; call `join()` afterwards as usual.
+ *
+ * @example const results = await collectResults(output, tasks.length, workers, { timeoutMs: 60_000 });
+ */
+export async function collectResults<T>(
+  queue: Queue<T>,
+  count: number,
+  processes: readonly Process[],
+  options: CollectOptions<T> = {},
+): Promise<T[]> {
+  checkInteger("`count`", count, { min: 0 });
+  const failure = new Promise<never>((_, reject) => {
+    for (const p of processes) p.join().catch(reject);
+  });
+  failure.catch(() => undefined); // a failure after we are done is the caller's join() to report
+  const items: T[] = [];
+  try {
+    while (items.length < count) {
+      const item = await Promise.race([queue.get({ timeoutMs: options.timeoutMs }), failure]);
+      items.push(item);
+      options.onResult?.(item, items.length);
+    }
+  } catch (error) {
+    queue.abandonOwnerGets(); // the get still waiting must not swallow a later item
+    throw error;
+  }
+  return items;
 }
 
 function toTarget(target: unknown): TargetSpec {

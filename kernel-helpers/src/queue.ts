@@ -240,6 +240,11 @@ export class Queue<T> implements QueueLike<T> {
     return items;
   }
 
+  /** @internal Withdraws the owner's waiting gets (they never settle), e.g. after a race was lost. */
+  abandonOwnerGets(): void {
+    this.consumerEnded(PARENT, true);
+  }
+
   /** The marker sent to workers in place of this queue. */
   toReference(): QueueReference {
     return { __khQueue: this.id, name: this.name };

@@ -9,7 +9,7 @@ import { integratePolynomial } from "./integrate";
 import { monteCarloPi, sumRandomNumbers } from "./random";
 import { echo, sleep, spin, whoAmI } from "./trivial";
 import { leibnizPiTensor } from "../vectorised";
-import { sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";
+import { nestedPoolJob, poolInsidePoolWorker, sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";
 
 /** Every named task, by name. */
 export const tasks = {
@@ -23,6 +23,8 @@ export const tasks = {
   sumRandomNumbersToQueue,
   sumRandomNumbersJob,
   sumRandomNumbersTraced,
+  nestedPoolJob,
+  poolInsidePoolWorker,
   echo,
   sleep,
   spin,

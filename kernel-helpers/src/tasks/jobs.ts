@@ -69,3 +69,109 @@ export function sumRandomNumbersTraced(job: string, subtask: number, count: numb
   const sum = sumRandomNumbers(count);
   return { job, subtask, sum, pid: process.pid, threadId, startMs, endMs: performance.timeOrigin + performance.now() };
 }
+
+/** One task of the nesting notebook: a size, and optionally a fixed weight (else drawn at random from 1, 2, 3). */
+export interface NestedTask {
+  index: number;
+  size: number;
+  weight?: number;
+}
+
+/** What {@link nestedPoolJob} reports per task. */
+export interface NestedResult {
+  index: number;
+  size: number;
+  weight: number;
+  /** Mean of the sub-task sums scaled back to about `size`: mean · 2 / weight. */
+  normalised: number;
+  /** (normalised - size) / size. */
+  relativeDeviation: number;
+  /** The job (process worker) that ran the task, and its pid. */
+  job: string;
+  jobPid: number;
+  /** Where and when each sub-task ran. */
+  trace: TracedSum[];
+}
+
+/** Options of {@link nestedPoolJob}. */
+export interface NestedJobOptions {
+  /** Sub-tasks per task. */
+  subtasks: number;
+  /** Workers in this job's own pool. */
+  poolWorkers: number;
+  /** Backend of this job's pool. Default "thread". */
+  poolBackend?: "thread" | "process";
+}
+
+/**
+ * The original's nested job: a process worker takes tasks from `input` until
+ * it is empty; each task's `subtasks` sub-tasks (sum `weight · size` random
+ * numbers each) run on this worker's own pool; a result per task goes to
+ * `output`. The pool is opened once per job rather than once per task (the
+ * original opens one per task; starting a pool costs tens of milliseconds).
+ *
+ * @returns how many tasks this job ran.
+ */
+export async function nestedPoolJob(
+  job: string,
+  input: QueueLike<NestedTask>,
+  output: QueueLike<NestedResult>,
+  options: NestedJobOptions,
+): Promise<number> {
+  const subtasks = checkInteger("`subtasks`", options.subtasks, { min: 1, max: 100_000 });
+  // Imported here, not at the top: the pool module imports the task table,
+  // which imports this file.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Pool } = require("../pool") as typeof import("../pool");
+  const pool = new Pool({ workers: options.poolWorkers, backend: options.poolBackend ?? "thread" });
+  let done = 0;
+  try {
+    for (;;) {
+      let task: NestedTask;
+      try {
+        task = await input.getNowait();
+      } catch (error) {
+        if (error instanceof QueueEmpty) break;
+        throw error;
+      }
+      const weight = task.weight ?? 1 + Math.floor(Math.random() * 3);
+      const args = Array.from({ length: subtasks }, (_, i) => [job, i, weight * task.size] as [string, number, number]);
+      const trace = await pool.starmap("sumRandomNumbersTraced", args, { chunkSize: 1 });
+      const normalised = (trace.reduce((s, t) => s + t.sum, 0) / subtasks) * (2 / weight);
+      await output.put({
+        index: task.index,
+        size: task.size,
+        weight,
+        normalised,
+        relativeDeviation: (normalised - task.size) / task.size,
+        job,
+        jobPid: process.pid,
+        trace,
+      });
+      done++;
+    }
+  } finally {
+    await pool.terminate();
+  }
+  return done;
+}
+
+/**
+ * Runs inside a pool worker and starts a pool of its own there, which Python
+ * forbids (its pool workers are daemonic and may not have children). Returns
+ * who ran what: the outer worker and the inner pool's workers.
+ */
+export async function poolInsidePoolWorker(innerWorkers: number): Promise<{ outer: { pid: number; threadId: number }; inner: { pid: number; threadId: number }[] }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Pool } = require("../pool") as typeof import("../pool");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { threadId } = require("node:worker_threads") as typeof import("node:worker_threads");
+  const pool = new Pool({ workers: innerWorkers });
+  try {
+    // One call per inner worker, sent together, so each idle worker takes one.
+    const inner = await pool.starmap("whoAmI", Array.from({ length: innerWorkers }, () => [] as []), { chunkSize: 1 });
+    return { outer: { pid: process.pid, threadId }, inner };
+  } finally {
+    await pool.terminate();
+  }
+}
