@@ -45,6 +45,15 @@ HANDLED_SIGNALS = tuple(
 )
 
 
+def say(stream, text):
+    """Write and flush; a closed or broken stdout/stderr must never stop the kernel clean-up."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def strip_ansi(text):
     return ANSI_RE.sub("", text or "")
 
@@ -82,9 +91,8 @@ class Reporter:
 
     def close_line(self, suffix=""):
         if self.line_open:
-            sys.stdout.write(suffix + "\n")
-            sys.stdout.flush()
             self.line_open = False
+            say(sys.stdout, suffix + "\n")
 
     def cell_start(self, cell, cell_index, **_kw):
         self.current = cell_index
@@ -92,9 +100,8 @@ class Reporter:
             return
         self.close_line()
         self.started = time.monotonic()
-        sys.stdout.write("  cell %d/%d (code) … " % (cell_index + 1, self.total))
-        sys.stdout.flush()
         self.line_open = True
+        say(sys.stdout, "  cell %d/%d (code) … " % (cell_index + 1, self.total))
 
     def cell_executed(self, cell_index, execute_reply=None, **_kw):
         status = ""
@@ -232,14 +239,10 @@ async def execute(client, state):
         if state["signal"] is not None:
             return  # a second Ctrl-C (terminal + forwarded by the runner): already stopping
         state["signal"] = signum
-        sys.stdout.write("\n" if state["reporter"].line_open else "")
-        state["reporter"].line_open = False
-        sys.stderr.write(
-            "execute_notebook: got %s, shutting the kernel down…\n" % signal.Signals(signum).name
-        )
-        sys.stderr.flush()
         client.shutdown_kernel = "immediate"
         task.cancel()
+        state["reporter"].close_line("✗ interrupted")
+        say(sys.stderr, "execute_notebook: got %s, shutting the kernel down…\n" % signal.Signals(signum).name)
 
     for sig in HANDLED_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
@@ -275,9 +278,10 @@ def main(argv=None):
         import nbformat
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
     except ImportError as exc:
-        sys.stderr.write(
+        say(
+            sys.stderr,
             "execute_notebook: %s. This Python (%s) needs nbclient and nbformat.\n"
-            % (exc, sys.executable)
+            % (exc, sys.executable),
         )
         return 2
 
@@ -361,19 +365,18 @@ def main(argv=None):
     os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
     nbformat.write(nb, out_path)
 
-    if status["status"] not in ("ok", "interrupted"):
-        where = "cell %s" % status["cell"] if status["cell"] else "kernel start-up"
-        sys.stderr.write("FAILED at %s: %s: %s\n" % (where, status["ename"], status["evalue"]))
-        for line in status.get("traceback") or []:
-            sys.stderr.write("    " + line.replace("\n", "\n    ") + "\n")
-        sys.stderr.write("partial notebook written to %s\n" % out_path)
-    elif status["status"] == "interrupted":
-        sys.stderr.write("interrupted; partial notebook written to %s\n" % out_path)
-    sys.stderr.flush()
-
     if args.status_json:
         with open(args.status_json, "w", encoding="utf-8") as fh:
             json.dump(status, fh, indent=1)
+
+    if status["status"] not in ("ok", "interrupted"):
+        where = "cell %s" % status["cell"] if status["cell"] else "kernel start-up"
+        lines = ["FAILED at %s: %s: %s" % (where, status["ename"], status["evalue"])]
+        lines += ["    " + line.replace("\n", "\n    ") for line in status.get("traceback") or []]
+        lines.append("partial notebook written to %s" % out_path)
+        say(sys.stderr, "\n".join(lines) + "\n")
+    elif status["status"] == "interrupted":
+        say(sys.stderr, "interrupted; partial notebook written to %s\n" % out_path)
 
     if status["status"] == "ok":
         return 0

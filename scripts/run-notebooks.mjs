@@ -13,7 +13,8 @@
  *   a. npm packages (npm ci / npm install when tslab, workerpool or kernel-helpers is missing)
  *   b. kernel-helpers build (tsc -b, incremental)
  *   c. a Jupyter whose Python imports nbclient, nbformat, nbconvert, jupyter_client, IPython;
- *      installed with pip (only when PyPI answers) or apt-get (as root) when missing
+ *      when missing: pip into the Python of a `jupyter` found on PATH (only if its package
+ *      index answers within 20 s and the OS does not manage that Python), else apt-get as root
  *   d. the `tslab` kernelspec, project-local in .jupyter-project/share/jupyter/kernels/tslab
  *      (every Jupyter process started here gets that folder prepended to JUPYTER_PATH)
  *
@@ -112,15 +113,20 @@ const children = new Set();
 /** @type {NodeJS.Signals | null} */
 let stopSignal = null;
 let signalCount = 0;
+let firstSignalAt = 0;
 
 /** @param {NodeJS.Signals} sig */
 function onSignal(sig) {
   signalCount += 1;
   stopSignal ??= sig;
-  const force = signalCount >= 3;
+  // Force (SIGKILL) only on a repeated signal at least 5 s after the first: a SIGKILLed executor
+  // cannot kill its kernel (which runs in its own session), and its clean-up takes well under
+  // a second, so impatient repeated Ctrl-Cs must not cut it short.
+  if (signalCount === 1) firstSignalAt = Date.now();
+  const force = signalCount >= 2 && Date.now() - firstSignalAt > 5000;
   if (signalCount === 1) {
     console.log(
-      `\n! ${sig} received: stopping${children.size ? ' (waiting for the running step to shut its kernel down; send it twice more to force)' : ''}…`,
+      `\n! ${sig} received: stopping${children.size ? ' (waiting for the running step to shut its kernel down; send it again after 5 s to force)' : ''}…`,
     );
   } else if (force && children.size) {
     console.log(`! ${sig} received ${signalCount} times: killing the running step (SIGKILL)`);
@@ -138,6 +144,21 @@ function onSignal(sig) {
 for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
   process.on(sig, () => onSignal(sig));
 }
+// `npm run` starts us through `sh -c`; when npm is killed (e.g. SIGTERM from a CI timeout) it
+// forwards the signal to that shell only, which dies without passing it on, and we would run on
+// as an orphan with a kernel busy behind us. So, under npm, losing our parent counts as SIGTERM.
+if (process.env.npm_lifecycle_event) {
+  const parentPid = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parentPid && !stopSignal) {
+      console.log('! the npm process that started this run is gone: stopping');
+      onSignal('SIGTERM');
+    }
+  }, 1000).unref();
+}
+// A closed stdout/stderr (the terminal or npm is gone) must not crash us mid-clean-up.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
 process.on('exit', () => {
   for (const child of children) {
     try {
