@@ -7,7 +7,8 @@
  * first.
  *
  * tests/tsconfig.json sets `isolatedModules`, so ts-jest only transpiles
- * (fast); type-check the tests with `npx tsc -p tests`.
+ * (fast); type-check the tests with `npm run typecheck` (not `npx tsc`:
+ * node_modules/.bin/tsc is tslab's bundled TypeScript 5.0).
  *
  * @type {import("jest").Config}
  */
