@@ -64,6 +64,7 @@ export class ProcessFailedError extends Error {
 }
 
 let processCount = 0;
+let consumerSerial = 0;
 
 /**
  * A worker you start yourself, over `child_process.fork` or a worker thread.
@@ -79,6 +80,10 @@ export class Process {
   readonly backend: Backend;
   readonly #target: TargetSpec;
   readonly #args: unknown[];
+  /** Unique key for the queues' bookkeeping (names may repeat). */
+  readonly #consumerId: string;
+  /** The queues in the arguments, held while this process may use them. */
+  #queues: Queue<unknown>[] = [];
   #child?: ChildProcess;
   #thread?: Worker;
   #exitCode: number | null = null;
@@ -102,7 +107,13 @@ export class Process {
     this.#target = toTarget(options.target);
     const args = options.args ?? [];
     if (!Array.isArray(args)) throw new InvalidOptionError("`args`", "Expected `args` to be an array of the target's arguments.");
-    this.#args = encodeArgs(args) as unknown[];
+    this.#consumerId = `${this.name}#${++consumerSerial}`;
+    try {
+      this.#args = encodeArgs(args) as unknown[];
+    } catch (error) {
+      throw new InvalidOptionError("`args`", `The arguments of ${this.name} cannot be sent: ${(error as Error).message}.`);
+    }
+    this.#queues = [...referencedQueueIds(this.#args)].map((id) => queueById(id)!).filter(Boolean);
     try {
       structuredClone(this.#args);
     } catch (error) {
@@ -230,8 +241,8 @@ export class Process {
       try {
         if (message.op === "put") answer(queue.putFrom(this.name, message.item));
         else if (message.op === "size") answer(queue.length);
-        else if (message.op === "taskDone") answer(queue.settle(this.name));
-        else queue.getFor(this.name, { block: message.block, timeoutMs: message.timeoutMs }).then(answer, refuse);
+        else if (message.op === "taskDone") answer(queue.settle(this.#consumerId));
+        else queue.getFor(this.#consumerId, { block: message.block, timeoutMs: message.timeoutMs }).then(answer, refuse);
       } catch (error) {
         refuse(error as Error);
       }
@@ -242,10 +253,10 @@ export class Process {
   #settle(): void {
     const normal = this.#exitCode === 0 && !this.#workerError;
     const orphaned: { queue: string; item: unknown }[] = [];
-    for (const id of referencedQueueIds(this.#args)) {
-      const queue = queueById(id);
-      for (const item of queue?.consumerEnded(this.name, normal) ?? []) orphaned.push({ queue: queue!.name, item });
+    for (const queue of this.#queues) {
+      for (const item of queue.consumerEnded(this.#consumerId, normal, this.name)) orphaned.push({ queue: queue.name, item });
     }
+    this.#queues = []; // let them go once this process is done with them
     if (normal || this.#killedByUser) return;
     const reason = this.#workerError
       ? `its target threw ${this.#workerError.name}: ${this.#workerError.message}`

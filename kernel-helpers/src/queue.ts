@@ -67,6 +67,7 @@ export interface OrphanedItem<T> {
 }
 
 interface Waiter<T> {
+  /** Unique id of the consumer (a Process's names may repeat). */
   consumer: string;
   resolve: (item: T) => void;
   reject: (error: Error) => void;
@@ -80,12 +81,15 @@ export interface QueueReference {
 }
 
 const PARENT = "(owner)";
-const queues = new Map<number, Queue<unknown>>();
+// Weak, so a long notebook session does not keep every queue it ever made;
+// a running Process holds its own queues strongly while it needs them.
+const queues = new Map<number, WeakRef<Queue<unknown>>>();
+const forget = new FinalizationRegistry<number>((id) => queues.delete(id));
 let nextId = 1;
 
 /** @internal The owner's queue with this id, for routing workers' requests. */
 export function queueById(id: number): Queue<unknown> | undefined {
-  return queues.get(id);
+  return queues.get(id)?.deref();
 }
 
 /** True for the marker of {@link QueueReference}. */
@@ -125,7 +129,8 @@ export class Queue<T> implements QueueLike<T> {
   constructor(name?: string) {
     this.id = nextId++;
     this.name = name ?? `queue-${this.id}`;
-    queues.set(this.id, this as Queue<unknown>);
+    queues.set(this.id, new WeakRef(this as Queue<unknown>));
+    forget.register(this, this.id);
   }
 
   /** Items waiting right now (synchronous; only the owner knows it). */
@@ -193,9 +198,9 @@ export class Queue<T> implements QueueLike<T> {
     return this.#items.splice(0);
   }
 
-  /** @internal A put on behalf of `consumer` (the owner or a worker). */
-  putFrom(consumer: string, item: T): void {
-    if (this.#closed) throw new QueueClosedError(`Queue "${this.name}" is closed: no more items can be put (by ${consumer}).`);
+  /** @internal A put on behalf of a consumer (the owner or a worker), named in errors. */
+  putFrom(consumerName: string, item: T): void {
+    if (this.#closed) throw new QueueClosedError(`Queue "${this.name}" is closed: no more items can be put (by ${consumerName}).`);
     this.#deliver(item);
   }
 
@@ -224,11 +229,12 @@ export class Queue<T> implements QueueLike<T> {
   }
 
   /**
-   * @internal A consumer ended. Normal end: its items are done. Abnormal: they
-   * become orphans, returned so the crash can name them. Either way, its
-   * pending `get`s are withdrawn, so no item is handed to a dead worker.
+   * @internal A consumer (by its unique id) ended. Normal end: its items are
+   * done. Abnormal: they become orphans under `name`, returned so the crash can
+   * name them. Either way, its pending `get`s are withdrawn, so no item is
+   * handed to a dead worker.
    */
-  consumerEnded(consumer: string, normally: boolean): T[] {
+  consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
     for (const waiter of this.#waiters.filter((w) => w.consumer === consumer)) {
       clearTimeout(waiter.timer);
       this.#removeWaiter(waiter);
@@ -236,7 +242,7 @@ export class Queue<T> implements QueueLike<T> {
     const items = this.#inHand.get(consumer) ?? [];
     this.#inHand.delete(consumer);
     if (normally) return [];
-    for (const item of items) this.#orphans.push({ item, consumer });
+    for (const item of items) this.#orphans.push({ item, consumer: name });
     return items;
   }
 
