@@ -4,6 +4,7 @@
  */
 import {
   InvalidOptionError,
+  compareTimes,
   mean,
   median,
   parallelEfficiency,
@@ -192,5 +193,18 @@ describe("time and timeRepeated", () => {
         throw new Error("inside");
       }),
     ).rejects.toThrow("inside");
+  });
+});
+
+describe("compareTimes", () => {
+  test("says how many times faster or slower, with two decimals for near-ties", () => {
+    expect(compareTimes(4000, 2000)).toBe("2.0× faster");
+    expect(compareTimes(1000, 3000)).toBe("3.0× slower");
+    expect(compareTimes(1000, 1020)).toBe("1.02× slower");
+    expect(compareTimes(1000, 1000)).toBe("1.00× faster");
+  });
+  test("rejects times that are not positive", () => {
+    expect(() => compareTimes(0, 1)).toThrow("`referenceMs`");
+    expect(() => compareTimes(1, Number.NaN)).toThrow("`otherMs`");
   });
 });

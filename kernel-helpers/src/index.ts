@@ -28,7 +28,7 @@ export { Process, ProcessFailedError, collectResults } from "./process";
 export type { ProcessOptions, ModuleTarget, CollectOptions } from "./process";
 export { loadTensors, leibnizPiTensor } from "./vectorised";
 export type { TensorLibrary } from "./vectorised";
-export { mean, median, quantile, standardDeviation, summarize, speedup, parallelEfficiency } from "./stats";
+export { mean, median, quantile, standardDeviation, summarize, speedup, parallelEfficiency, compareTimes } from "./stats";
 export type { TimingSummary } from "./stats";
 export { time, timeRepeated } from "./timing";
 export type { Timed, RepeatOptions, RepeatedTiming } from "./timing";

@@ -280,13 +280,15 @@ export interface CollectOptions<T> {
  * workers that produce them: if one of them fails, rejects at once with its
  * {@link ProcessFailedError} instead of waiting for a result that will never
  * come. The workers are not joined; call `join()` afterwards as usual.
+ * Without `processes` it simply reads `count` results (e.g. from a queue
+ * filled in the notebook itself).
  *
  * @example const results = await collectResults(output, tasks.length, workers, { timeoutMs: 60_000 });
  */
 export async function collectResults<T>(
   queue: Queue<T>,
   count: number,
-  processes: readonly Process[],
+  processes: readonly Process[] = [],
   options: CollectOptions<T> = {},
 ): Promise<T[]> {
   checkInteger("`count`", count, { min: 0 });

@@ -96,3 +96,18 @@ export function parallelEfficiency(serialMs: number, parallelMs: number, workers
   checkPositive("`workers`", workers);
   return speedup(serialMs, parallelMs) / workers;
 }
+
+/**
+ * How `otherMs` compares with `referenceMs`, in words for a sentence that
+ * goes on with "than ...": "2.1× faster", "1.5× slower"; near-ties keep two
+ * decimals ("1.02× slower") so they do not read as "1.0× slower".
+ *
+ * @example `The pool is ${compareTimes(serialMs, pooledMs)} than serial.`
+ */
+export function compareTimes(referenceMs: number, otherMs: number): string {
+  checkPositive("`referenceMs`", referenceMs);
+  checkPositive("`otherMs`", otherMs);
+  const faster = otherMs <= referenceMs;
+  const ratio = faster ? referenceMs / otherMs : otherMs / referenceMs;
+  return `${ratio.toFixed(ratio < 1.1 ? 2 : 1)}× ${faster ? "faster" : "slower"}`;
+}
