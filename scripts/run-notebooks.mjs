@@ -19,7 +19,7 @@
  *      (every Jupyter process started here gets that folder prepended to JUPYTER_PATH)
  *
  * Run: for each core count and notebook, scripts/execute_notebook.py (run by Jupyter's Python)
- * writes <out>/cores-<n>/<name>.ipynb with CORES=<n> SCALE=<scale> in the environment, then
+ * writes <out>/cores-<n>/<name>.ipynb with CORES=<n> SCALE=<scale> RESULTS_DIR=<out> in the environment, then
  * nbconvert writes <name>.html beside it.
  */
 
@@ -836,7 +836,8 @@ async function runNotebook(jupyter, nb, cores, opts) {
     jupyter.python,
     [EXECUTOR, nb.file, outNb, '--kernel', KERNEL_NAME, '--timeout', String(opts.timeout),
       '--cwd', NOTEBOOK_DIR, '--status-json', statusFile],
-    { env: jupyterEnv({ CORES: String(cores), SCALE: opts.scale }) },
+    // RESULTS_DIR: where notebooks save data files (kernel-helpers' resultsDir()), e.g. <out>/bench
+    { env: jupyterEnv({ CORES: String(cores), SCALE: opts.scale, RESULTS_DIR: opts.out }) },
   );
   /** @type {ExecStatus | null} */
   let detail = null;

@@ -4,6 +4,8 @@
  */
 import {
   InvalidOptionError,
+  amdahlSpeedup,
+  fitAmdahl,
   compareTimes,
   mean,
   median,
@@ -206,5 +208,39 @@ describe("compareTimes", () => {
   test("rejects times that are not positive", () => {
     expect(() => compareTimes(0, 1)).toThrow("`referenceMs`");
     expect(() => compareTimes(1, Number.NaN)).toThrow("`otherMs`");
+  });
+});
+
+describe("Amdahl's law", () => {
+  test("amdahlSpeedup matches 1 / (f + (1 - f) / N) computed by hand", () => {
+    expect(amdahlSpeedup(0, 4)).toBe(4);
+    expect(amdahlSpeedup(1, 4)).toBe(1);
+    expect(amdahlSpeedup(0.5, 2)).toBeCloseTo(1 / (0.5 + 0.25), 12); // 1.333...
+    expect(amdahlSpeedup(0.1, 8)).toBeCloseTo(1 / 0.2125, 12);
+  });
+
+  test("fitAmdahl recovers the serial fraction from exact speed-ups", () => {
+    const workers = [1, 2, 4, 8];
+    const fit = fitAmdahl(workers, workers.map((n) => amdahlSpeedup(0.1, n)));
+    expect(fit.serialFraction).toBeCloseTo(0.1, 12);
+    expect(fit.maxSpeedup).toBeCloseTo(10, 9);
+    expect(fit.rmsError).toBeLessThan(1e-12);
+  });
+
+  test("fitAmdahl on one two-worker point: S = 1.9 gives f = 1/S·2 - 1 = 0.0526...", () => {
+    // 1/1.9 = f + (1 - f)/2  =>  f = 2/1.9 - 1
+    expect(fitAmdahl([1, 2], [1, 1.9]).serialFraction).toBeCloseTo(2 / 1.9 - 1, 12);
+  });
+
+  test("fitAmdahl clamps super-linear and worse-than-serial data to [0, 1]", () => {
+    expect(fitAmdahl([2, 4], [2.2, 4.5]).serialFraction).toBe(0);
+    expect(fitAmdahl([2, 4], [0.5, 0.4]).serialFraction).toBe(1);
+    expect(fitAmdahl([2], [2]).maxSpeedup).toBe(Infinity);
+  });
+
+  test("fitAmdahl needs a point with more than one worker and matching lengths", () => {
+    expect(() => fitAmdahl([1, 1], [1, 1])).toThrow(InvalidOptionError);
+    expect(() => fitAmdahl([1, 2], [1])).toThrow(InvalidOptionError);
+    expect(() => amdahlSpeedup(1.5, 2)).toThrow(InvalidOptionError);
   });
 });

@@ -111,3 +111,58 @@ export function compareTimes(referenceMs: number, otherMs: number): string {
   const ratio = faster ? referenceMs / otherMs : otherMs / referenceMs;
   return `${ratio.toFixed(ratio < 1.1 ? 2 : 1)}× ${faster ? "faster" : "slower"}`;
 }
+
+/**
+ * Amdahl's law: the speed-up on `workers` workers of a job whose
+ * `serialFraction` cannot run in parallel: 1 / (f + (1 - f) / workers).
+ */
+export function amdahlSpeedup(serialFraction: number, workers: number): number {
+  if (!(serialFraction >= 0 && serialFraction <= 1)) {
+    throw new InvalidOptionError("`serialFraction`", `Expected \`serialFraction\` to be from 0 to 1, got ${serialFraction}.`);
+  }
+  checkPositive("`workers`", workers);
+  return 1 / (serialFraction + (1 - serialFraction) / workers);
+}
+
+/** Result of {@link fitAmdahl}. */
+export interface AmdahlFit {
+  /** The fitted serial fraction f, from 0 (perfectly parallel) to 1 (no gain). */
+  serialFraction: number;
+  /** The largest speed-up the fit allows with unlimited workers: 1 / f (Infinity when f = 0). */
+  maxSpeedup: number;
+  /** Root-mean-square difference between the measured and the fitted speed-ups. */
+  rmsError: number;
+}
+
+/**
+ * Fits Amdahl's law to measured speed-ups by least squares on 1/S, which is
+ * linear in f: 1/S - 1/N = f · (1 - 1/N). Points with one worker carry no
+ * information (both sides are 0) and are ignored. The result is clamped to [0, 1].
+ *
+ * @param workers - worker counts (≥ 1).
+ * @param speedups - measured speed-ups, same length.
+ * @throws InvalidOptionError without at least one point with more than one worker.
+ */
+export function fitAmdahl(workers: readonly number[], speedups: readonly number[]): AmdahlFit {
+  if (workers.length !== speedups.length) {
+    throw new InvalidOptionError("`speedups`", "Expected `workers` and `speedups` to have the same length.");
+  }
+  let numerator = 0;
+  let denominator = 0;
+  workers.forEach((n, i) => {
+    const s = speedups[i]!;
+    checkPositive("`workers`", n);
+    checkPositive("`speedups`", s);
+    const x = 1 - 1 / n;
+    numerator += x * (1 / s - 1 / n);
+    denominator += x * x;
+  });
+  if (denominator === 0) {
+    throw new InvalidOptionError("`workers`", "Fitting Amdahl's law needs at least one measurement with more than one worker.");
+  }
+  const serialFraction = Math.min(1, Math.max(0, numerator / denominator));
+  const rmsError = Math.sqrt(
+    workers.reduce((sum, n, i) => sum + (amdahlSpeedup(serialFraction, n) - speedups[i]!) ** 2, 0) / workers.length,
+  );
+  return { serialFraction, maxSpeedup: serialFraction === 0 ? Infinity : 1 / serialFraction, rmsError };
+}
