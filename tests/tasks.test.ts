@@ -257,6 +257,7 @@ describe("trivial tasks", () => {
         "leibnizPiById",
         "leibnizPiTensor",
         "monteCarloPi",
+        "monteCarloPiJob",
         "nestedPoolJob",
         "poolInsidePoolWorker",
         "sleep",

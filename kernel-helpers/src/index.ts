@@ -20,7 +20,7 @@ export { leibnizPi, leibnizPiById, leibnizPiArrays } from "./tasks/leibniz";
 export { integrate, integratePolynomial, evaluatePolynomial } from "./tasks/integrate";
 export type { Integral, IntegrateOptions } from "./tasks/integrate";
 export { sumRandomNumbers, monteCarloPi } from "./tasks/random";
-export { sumRandomNumbersToQueue, sumRandomNumbersJob, sumRandomNumbersTraced, nestedPoolJob, poolInsidePoolWorker } from "./tasks/jobs";
+export { sumRandomNumbersToQueue, sumRandomNumbersJob, sumRandomNumbersTraced, nestedPoolJob, poolInsidePoolWorker, monteCarloPiJob } from "./tasks/jobs";
 export type { TracedSum, NestedTask, NestedResult, NestedJobOptions } from "./tasks/jobs";
 export { Queue, QueueEmpty, QueueClosedError } from "./queue";
 export type { QueueLike, GetOptions, OrphanedItem } from "./queue";

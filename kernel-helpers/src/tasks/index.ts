@@ -9,7 +9,7 @@ import { integratePolynomial } from "./integrate";
 import { monteCarloPi, sumRandomNumbers } from "./random";
 import { echo, sleep, spin, whoAmI } from "./trivial";
 import { leibnizPiTensor } from "../vectorised";
-import { nestedPoolJob, poolInsidePoolWorker, sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";
+import { monteCarloPiJob, nestedPoolJob, poolInsidePoolWorker, sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";
 
 /** Every named task, by name. */
 export const tasks = {
@@ -25,6 +25,7 @@ export const tasks = {
   sumRandomNumbersTraced,
   nestedPoolJob,
   poolInsidePoolWorker,
+  monteCarloPiJob,
   echo,
   sleep,
   spin,

@@ -175,3 +175,27 @@ export async function poolInsidePoolWorker(innerWorkers: number): Promise<{ oute
     await pool.terminate();
   }
 }
+
+/**
+ * Monte Carlo job loop for the benchmarking notebook: takes `[id, points]`
+ * from `input` without waiting until the queue is empty, and puts
+ * `[id, piEstimate]` on `output` for each.
+ *
+ * @returns how many tasks this job ran.
+ */
+export async function monteCarloPiJob(input: QueueLike<[number, number]>, output: QueueLike<[number, number]>): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { monteCarloPi } = require("./random") as typeof import("./random");
+  let done = 0;
+  for (;;) {
+    let task: [number, number];
+    try {
+      task = await input.getNowait();
+    } catch (error) {
+      if (error instanceof QueueEmpty) return done;
+      throw error;
+    }
+    await output.put([task[0], monteCarloPi(task[1])]);
+    done++;
+  }
+}
