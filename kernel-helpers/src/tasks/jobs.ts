@@ -4,7 +4,7 @@
  */
 import { QueueEmpty, type QueueLike } from "../queue";
 import { checkInteger } from "../validate";
-import { sumRandomNumbers } from "./random";
+import { monteCarloPi, sumRandomNumbers } from "./random";
 
 /**
  * Sums `count` uniform random numbers and puts `[id, sum]` on `output`
@@ -184,8 +184,6 @@ export async function poolInsidePoolWorker(innerWorkers: number): Promise<{ oute
  * @returns how many tasks this job ran.
  */
 export async function monteCarloPiJob(input: QueueLike<[number, number]>, output: QueueLike<[number, number]>): Promise<number> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { monteCarloPi } = require("./random") as typeof import("./random");
   let done = 0;
   for (;;) {
     let task: [number, number];
