@@ -251,11 +251,15 @@ describe("trivial tasks", () => {
     expect(Object.keys(tasks).sort()).toEqual(
       [
         "echo",
+        "incrementCounter",
+        "incrementSharedCounter",
         "integratePolynomial",
         "leibnizPi",
         "leibnizPiArrays",
         "leibnizPiById",
         "leibnizPiTensor",
+        "lucasSequenceWorker",
+        "managerWrites",
         "monteCarloPi",
         "monteCarloPiJob",
         "nestedPoolJob",

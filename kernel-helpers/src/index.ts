@@ -25,6 +25,10 @@ export type { TracedSum, NestedTask, NestedResult, NestedJobOptions } from "./ta
 export { Queue, QueueEmpty, QueueClosedError } from "./queue";
 export type { QueueLike, GetOptions, OrphanedItem } from "./queue";
 export { Process, ProcessFailedError, collectResults } from "./process";
+export { Manager, ManagerProxy, connectManager, checkSendable, UnsendableValueError, ManagerUnavailableError } from "./manager";
+export type { ManagerLike, ManagerReference, BatchOperation, Key } from "./manager";
+export { lucasSequenceWorker, incrementCounter, incrementSharedCounter, managerWrites } from "./tasks/shared";
+export type { LucasEntry, IncrementMode } from "./tasks/shared";
 export type { ProcessOptions, ModuleTarget, CollectOptions } from "./process";
 export { loadTensors, leibnizPiTensor } from "./vectorised";
 export type { TensorLibrary } from "./vectorised";

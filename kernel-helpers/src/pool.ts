@@ -17,6 +17,8 @@ import { toTaskSpec, type TaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
 import { checkChoice, checkInteger } from "./validate";
 import { registerResource, unregisterResource } from "./cleanup";
+import { encodeArgs } from "./process-protocol";
+import { InvalidOptionError } from "./errors";
 
 /** Where pool workers run: `"thread"` (worker_threads, one process) or `"process"` (child_process.fork). */
 export type Backend = "thread" | "process";
@@ -180,7 +182,7 @@ export class Pool {
     this.#assertRunning();
     if (!Array.isArray(args)) throw new TypeError("Expected `args` to be an array of the task's arguments.");
     const spec = toTaskSpec(task);
-    return new AsyncResult(this.#exec(spec, "runTask", [spec, args]));
+    return new AsyncResult(this.#exec(spec, "runTask", [spec, encodeTaskArgs(args)]));
   }
 
   /**
@@ -263,7 +265,7 @@ export class Pool {
     this.#assertRunning();
     if (!Array.isArray(items)) throw new TypeError("Expected the items to be an array.");
     const spec = toTaskSpec(task);
-    const argsList = items.map(toArgs);
+    const argsList = items.map((item) => encodeTaskArgs(toArgs(item)));
     const chunkSize =
       options.chunkSize === undefined
         ? Math.max(1, Math.ceil(argsList.length / (this.workers * 4)))
@@ -328,6 +330,15 @@ export class Pool {
     const name = ownName ?? fromStack ?? "Error";
     const hint = spec.kind === "inline" && name === "ReferenceError" ? INLINE_HINT : undefined;
     return new TaskError(spec.name, name, message, stack, hint);
+  }
+}
+
+/** Managers in a task's arguments travel as references (workers get a proxy); Queues are refused. */
+function encodeTaskArgs(args: unknown[]): unknown[] {
+  try {
+    return encodeArgs(args, false) as unknown[];
+  } catch (error) {
+    throw new InvalidOptionError("`args`", (error as Error).message);
   }
 }
 

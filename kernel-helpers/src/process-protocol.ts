@@ -3,6 +3,7 @@
  * script, and the encoding of arguments (queues travel as references).
  */
 import { isQueueReference, Queue, type QueueReference } from "./queue";
+import { connectManager, isManagerReference, Manager, type ManagerProxy } from "./manager";
 import type { TaskSpec } from "./task-spec";
 
 /** What a process runs: a named task, an inline function's source, or an export of a module file. */
@@ -49,32 +50,56 @@ function mapDeep(value: unknown, leaf: (v: unknown) => unknown | undefined): unk
   return value;
 }
 
-/** True if a Queue sits somewhere inside a class instance, where encoding cannot reach it. */
+/** True if a Queue or Manager sits somewhere inside a class instance, where encoding cannot reach it. */
 function hiddenQueue(value: unknown, seen = new Set<unknown>()): boolean {
   if (value === null || typeof value !== "object" || seen.has(value)) return false;
   seen.add(value);
-  if (value instanceof Queue) return true;
+  if (value instanceof Queue || value instanceof Manager) return true;
   const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
   return children.some((child) => hiddenQueue(child, seen));
 }
 
 /**
- * Replaces every {@link Queue} inside arrays, plain objects, Maps and Sets by
- * its reference.
- * @throws Error if a Queue is inside another kind of object (a class instance),
- *   which would arrive in the worker as a lifeless copy.
+ * Replaces every {@link Queue} and {@link Manager} inside arrays, plain
+ * objects, Maps and Sets by its reference.
+ * @param allowQueues - false for Pool tasks, whose workers have no queue channel.
+ * @throws Error if a Queue or Manager is inside another kind of object (a
+ *   class instance), which would arrive in the worker as a lifeless copy, or
+ *   if a Queue is given where queues are not allowed.
  */
-export function encodeArgs(value: unknown): unknown {
-  const encoded = mapDeep(value, (v) => (v instanceof Queue ? v.toReference() : undefined));
+export function encodeArgs(value: unknown, allowQueues = true): unknown {
+  // Fast path: most task arguments are numbers and strings.
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")) return value;
+  const encoded = mapDeep(value, (v) => {
+    if (v instanceof Manager) return v.reference();
+    if (!(v instanceof Queue)) return undefined;
+    if (!allowQueues) {
+      throw new Error(`Queue "${v.name}" cannot be passed to a Pool task: a Pool returns results directly (use a Process for queue-fed workers)`);
+    }
+    return v.toReference();
+  });
   if (hiddenQueue(encoded)) {
-    throw new Error("a Queue inside a class instance cannot be sent; pass it directly, or in an array, plain object, Map or Set");
+    throw new Error("a Queue or Manager inside a class instance cannot be sent; pass it directly, or in an array, plain object, Map or Set");
   }
   return encoded;
 }
 
-/** Replaces every queue reference by what `make` builds for it (a proxy, in the worker). */
-export function decodeArgs(value: unknown, make: (ref: QueueReference) => unknown): unknown {
-  return mapDeep(value, (v) => (isQueueReference(v) ? make(v) : undefined));
+const proxies = new Map<string, ManagerProxy>();
+
+/**
+ * Replaces every queue reference by what `makeQueue` builds for it (a proxy,
+ * in the worker), and every manager reference by a manager proxy (one per
+ * manager, shared by the tasks of this worker).
+ */
+export function decodeArgs(value: unknown, makeQueue: (ref: QueueReference) => unknown): unknown {
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")) return value;
+  return mapDeep(value, (v) => {
+    if (isQueueReference(v)) return makeQueue(v);
+    if (!isManagerReference(v)) return undefined;
+    let proxy = proxies.get(v.__khManager);
+    if (!proxy) proxies.set(v.__khManager, (proxy = connectManager(v)));
+    return proxy;
+  });
 }
 
 /** The ids of the queues referenced in encoded arguments. */

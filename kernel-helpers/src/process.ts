@@ -120,7 +120,7 @@ export class Process {
       throw new InvalidOptionError(
         "`args`",
         `The arguments of ${this.name} cannot be sent to a worker (${(error as Error).message}). ` +
-          "Only data can be sent (numbers, strings, arrays, plain objects, typed arrays, Maps, Sets) and Queues.",
+          "Only data can be sent (numbers, strings, arrays, plain objects, typed arrays, Maps, Sets), Queues and Managers.",
       );
     }
   }

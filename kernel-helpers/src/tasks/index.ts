@@ -9,6 +9,7 @@ import { integratePolynomial } from "./integrate";
 import { monteCarloPi, sumRandomNumbers } from "./random";
 import { echo, sleep, spin, whoAmI } from "./trivial";
 import { leibnizPiTensor } from "../vectorised";
+import { incrementCounter, incrementSharedCounter, lucasSequenceWorker, managerWrites } from "./shared";
 import { monteCarloPiJob, nestedPoolJob, poolInsidePoolWorker, sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";
 
 /** Every named task, by name. */
@@ -26,6 +27,10 @@ export const tasks = {
   nestedPoolJob,
   poolInsidePoolWorker,
   monteCarloPiJob,
+  lucasSequenceWorker,
+  incrementCounter,
+  incrementSharedCounter,
+  managerWrites,
   echo,
   sleep,
   spin,

@@ -7,6 +7,7 @@
 import workerpool from "workerpool";
 import { tasks } from "../tasks";
 import type { TaskSpec } from "../task-spec";
+import { decodeArgs } from "../process-protocol";
 
 type AnyTask = (...args: unknown[]) => unknown;
 
@@ -31,11 +32,15 @@ function resolveTask(spec: TaskSpec): AnyTask {
 async function runChunk(spec: TaskSpec, argsList: unknown[][]): Promise<unknown[]> {
   const task = resolveTask(spec);
   const results: unknown[] = [];
-  for (const args of argsList) results.push(await task(...args));
+  for (const args of argsList) results.push(await task(...(decodeArgs(args, refuseQueue) as unknown[])));
   return results;
 }
 
+function refuseQueue(): never {
+  throw new Error("Queues cannot be used in Pool tasks");
+}
+
 workerpool.worker({
-  runTask: (spec: TaskSpec, args: unknown[]) => resolveTask(spec)(...args),
+  runTask: (spec: TaskSpec, args: unknown[]) => resolveTask(spec)(...(decodeArgs(args, refuseQueue) as unknown[])),
   runChunk,
 });
