@@ -43,3 +43,34 @@ export async function terminateAll(): Promise<number> {
   for (const r of resources) live.delete(r);
   return resources.length;
 }
+
+const HOOKED = Symbol.for("kernel-helpers.shutdown-hook");
+
+/**
+ * Makes a tslab kernel stop everything kernel-helpers started when Jupyter
+ * shuts it down. tslab's shutdown only closes its sockets, so a kernel with a
+ * live pool would keep running (worker threads and child processes keep
+ * Node's event loop busy) until Jupyter kills it. This wraps tslab's
+ * `ZmqServer.close()` (found among loaded modules, as the display code does)
+ * to terminate every pool, process and manager, then exit. Outside a tslab
+ * kernel it does nothing.
+ *
+ * @returns true if a kernel was found and hooked (now or before).
+ */
+export function installKernelShutdownHook(): boolean {
+  for (const [file, module] of Object.entries(require.cache)) {
+    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
+    const server = (module?.exports as { ZmqServer?: { prototype: { close(): void; [HOOKED]?: boolean } } } | undefined)?.ZmqServer;
+    if (!server) continue;
+    const prototype = server.prototype;
+    if (prototype[HOOKED]) return true;
+    const close = prototype.close;
+    prototype.close = function (this: unknown) {
+      close.call(this);
+      void terminateAll().finally(() => process.exit(0));
+    };
+    prototype[HOOKED] = true;
+    return true;
+  }
+  return false;
+}

@@ -4,7 +4,11 @@
  */
 export { Pool, AsyncResult, withPool, BACKENDS } from "./pool";
 export type { Backend, PoolOptions, MapOptions, TaskArgs, TaskResult } from "./pool";
-export { terminateAll, liveResourceCount } from "./cleanup";
+export { terminateAll, liveResourceCount, installKernelShutdownHook } from "./cleanup";
+import { installKernelShutdownHook } from "./cleanup";
+
+// Loaded in a tslab kernel: a kernel shutdown also stops the workers.
+installKernelShutdownHook();
 export {
   InvalidOptionError,
   PoolClosedError,
