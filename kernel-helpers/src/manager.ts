@@ -18,6 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
 import v8 from "node:v8";
+import { types } from "node:util";
 import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError } from "./errors";
 import { describeValue } from "./validate";
@@ -80,7 +81,7 @@ export interface ManagerLike<V> {
    * @returns the stored value.
    */
   update<A extends unknown[]>(key: Key, fn: (current: V | undefined, ...args: A) => V, ...args: A): Promise<V>;
-  /** Runs several get/set/delete/update operations as one message (faster; all at once at the owner). */
+  /** Runs several get/set/delete/has operations as one message (faster; all at once at the owner). */
   batch(operations: BatchOperation<V>[]): Promise<unknown[]>;
 }
 
@@ -107,23 +108,28 @@ export function checkSendable(value: unknown, where: string, ancestors: object[]
   if (typeof value === "symbol") fail(`it is a symbol (${String(value)})`);
   if (value === null || typeof value !== "object") return;
   if (ancestors.includes(value)) fail("it contains itself (a cycle)");
-  if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return;
+  // util.types and prototype shapes, not instanceof: values may come from
+  // another realm (a vm context, as under jest, or a deserialised message).
+  if (types.isDate(value) || types.isRegExp(value) || types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value)) return;
   const next = [...ancestors, value];
-  if (Array.isArray(value)) return value.forEach((v, i) => checkSendable(v, `${where}[${i}]`, next));
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
+  if (types.isMap(value)) {
+    for (const [k, v] of value as Map<unknown, unknown>) {
       checkSendable(k, `${where} (a Map key)`, next);
       checkSendable(v, `${where}.get(${JSON.stringify(String(k))})`, next);
     }
     return;
   }
-  if (value instanceof Set) return [...value].forEach((v, i) => checkSendable(v, `${where} (Set item ${i})`, next));
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) {
-    fail(`it is an instance of ${prototype?.constructor?.name ?? "a class"}, which would arrive without its class`);
+  if (types.isSet(value)) return [...(value as Set<unknown>)].forEach((v, i) => checkSendable(v, `${where} (Set item ${i})`, next));
+  const isArray = Array.isArray(value);
+  if (!isArray) {
+    const prototype = Object.getPrototypeOf(value) as object | null;
+    // a plain object: no prototype, or some realm's Object.prototype (whose own prototype is null)
+    const plain = prototype === null || Object.getPrototypeOf(prototype) === null;
+    if (!plain) fail(`it is an instance of ${(prototype as { constructor?: { name?: string } }).constructor?.name ?? "a class"}, which would arrive without its class`);
   }
   for (const symbol of Object.getOwnPropertySymbols(value)) fail(`it has a symbol key (${String(symbol)})`);
-  for (const [k, v] of Object.entries(value)) checkSendable(v, `${where}.${k}`, next);
+  // Object.entries: array elements and any extra property set on an array
+  for (const [k, v] of Object.entries(value)) checkSendable(v, isArray && /^\d+$/.test(k) ? `${where}[${k}]` : `${where}.${k}`, next);
 }
 
 function keyOf(key: unknown): string {
@@ -292,9 +298,13 @@ export class Manager<V = unknown> implements ManagerLike<V> {
         return structuredClone(next);
       }
       case "batch": {
-        // Check every set first, so a bad value stops the batch before anything changed.
-        for (const o of operation.operations) if (o.op === "set") checkSendable(o.value, label(o.key));
-        return operation.operations.map((o) => this.#apply(o));
+        // Check and copy every value first, so a bad one stops the batch before anything changed.
+        const prepared = operation.operations.map((o) => {
+          if (o.op !== "set") return o;
+          checkSendable(o.value, label(o.key));
+          return { ...o, value: structuredClone(o.value) };
+        });
+        return prepared.map((o) => this.#apply(o));
       }
     }
   }
@@ -310,7 +320,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
         try {
           writeFrame(socket, { id, ok: true, value: this.#apply(operation) });
         } catch (error) {
-          const e = error as Error;
+          const e = error instanceof Error ? error : new Error(`a non-Error value was thrown: ${String(error)}`);
           writeFrame(socket, { id, ok: false, error: { name: e.name, message: e.message, option: (e as InvalidOptionError).option } });
         }
       }),
@@ -338,19 +348,19 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
 
   constructor(readonly address: string) {}
 
-  get(key: Key): Promise<V | undefined> {
-    return this.#call({ op: "get", key: keyOf(key) }) as Promise<V | undefined>;
+  async get(key: Key): Promise<V | undefined> {
+    return (await this.#call({ op: "get", key: keyOf(key) })) as V | undefined;
   }
   async set(key: Key, value: V): Promise<void> {
     const k = keyOf(key);
     checkSendable(value, label(k));
     await this.#call({ op: "set", key: k, value });
   }
-  delete(key: Key): Promise<boolean> {
-    return this.#call({ op: "delete", key: keyOf(key) }) as Promise<boolean>;
+  async delete(key: Key): Promise<boolean> {
+    return (await this.#call({ op: "delete", key: keyOf(key) })) as boolean;
   }
-  has(key: Key): Promise<boolean> {
-    return this.#call({ op: "has", key: keyOf(key) }) as Promise<boolean>;
+  async has(key: Key): Promise<boolean> {
+    return (await this.#call({ op: "has", key: keyOf(key) })) as boolean;
   }
   keys(): Promise<string[]> {
     return this.#call({ op: "keys" }) as Promise<string[]>;
@@ -414,7 +424,12 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
       // keep the worker alive while a request is out
       const socket = this.#connect();
       socket.ref();
-      writeFrame(socket, { id, operation });
+      try {
+        writeFrame(socket, { id, operation });
+      } catch (error) {
+        this.#pending.delete(id); // never sent: nothing will answer it
+        reject(error as Error);
+      }
     }).finally(() => {
       if (this.#pending.size === 0) this.#socket?.unref();
     });

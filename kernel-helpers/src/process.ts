@@ -5,6 +5,7 @@
  * back through a {@link Queue}; a crash is reported by `join()` with its cause.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import v8 from "node:v8";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { registerResource, unregisterResource } from "./cleanup";
@@ -115,12 +116,16 @@ export class Process {
     }
     this.#queues = [...referencedQueueIds(this.#args)].map((id) => queueById(id)!).filter(Boolean);
     try {
-      structuredClone(this.#args);
+      // What a worker thread receives is a structured clone; a child process
+      // gets a v8-serialised copy, which cannot carry shared memory.
+      if (this.backend === "process") v8.serialize(this.#args);
+      else structuredClone(this.#args);
     } catch (error) {
       throw new InvalidOptionError(
         "`args`",
         `The arguments of ${this.name} cannot be sent to a worker (${(error as Error).message}). ` +
-          "Only data can be sent (numbers, strings, arrays, plain objects, typed arrays, Maps, Sets), Queues and Managers.",
+          "Only data can be sent (numbers, strings, arrays, plain objects, typed arrays, Maps, Sets), Queues and Managers" +
+          (this.backend === "process" ? "; a child process cannot share memory (SharedArrayBuffer): use the thread backend." : "."),
       );
     }
   }
@@ -169,7 +174,18 @@ export class Process {
       // Forward output to this process's streams, where tslab captures it for the notebook.
       child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
       child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
-      child.on("message", (m) => this.#onMessage(m as FromWorker, (r) => child.connected && child.send(r)));
+      child.on("message", (m) =>
+        this.#onMessage(m as FromWorker, (r) => {
+          // A send that throws here would be an uncaught exception in the notebook's kernel:
+          // record it as this process's failure and stop the child instead.
+          try {
+            if (child.connected) child.send(r);
+          } catch (error) {
+            this.#workerError ??= { name: "SendError", message: `could not send to the worker: ${(error as Error).message}` };
+            child.kill("SIGKILL");
+          }
+        }),
+      );
       child.on("exit", (code, signal) => onExit(code, signal));
       child.on("error", () => undefined); // reported through "exit"
       this.#child = child;
