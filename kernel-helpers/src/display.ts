@@ -60,7 +60,14 @@ export function displayBundle(bundle: MimeBundle, options: DisplayOptions = {}):
     return false;
   }
   const transient = options.displayId ? { display_id: options.displayId } : {};
-  writer({ data: bundle, metadata: {}, transient }, options.update === true);
+  try {
+    writer({ data: bundle, metadata: {}, transient }, options.update === true);
+  } catch (error) {
+    // An update (e.g. a progress line) that cannot be sent right now is
+    // dropped: the next one replaces it anyway. A new output is not.
+    if (options.update) return false;
+    throw error;
+  }
   return true;
 }
 

@@ -40,12 +40,19 @@ export function progress(label: string, total: number): Progress {
   let extra = "";
   let lastPrinted = -1;
   let shown = false;
+  let lastDrawMs = 0;
   const line = (): string => {
     const seconds = ((performance.now() - start) / 1000).toFixed(1);
     return `${label}: ${bar(done, total)} ${done}/${total}  ${seconds} s${extra ? `  ${extra}` : ""}`;
   };
   const draw = (final: boolean): void => {
     if (notebook) {
+      // tslab sends each output message without waiting for the previous one;
+      // hundreds of updates in a burst make its socket throw "busy writing".
+      // Redraw at most every 150 ms (the final state is always drawn).
+      const now = performance.now();
+      if (shown && !final && now - lastDrawMs < 150) return;
+      lastDrawMs = now;
       displayBundle({ "text/plain": line() }, { displayId, update: shown });
       shown = true;
     } else if (tty) {
