@@ -1,0 +1,157 @@
+/**
+ * `npm run bench` (scripts/bench.mjs): its flags are validated, and a quick run
+ * exits by itself, leaves no process behind, and writes results/bench-style
+ * JSON with the documented shape.
+ *
+ * No timing thresholds: the values are only checked to be positive finite
+ * numbers (or null where no Python is available), never against targets.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { repoRoot, survivors } from "./notebook-helpers";
+
+function bench(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, ["scripts/bench.mjs", ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env,
+    timeout: timeoutMs,
+  });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+/** Asserts a positive finite number. */
+function expectPositive(value: unknown, what: string): void {
+  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
+    throw new Error(`Expected ${what} to be a positive finite number, got ${JSON.stringify(value)}.`);
+  }
+}
+
+/** Asserts a non-empty array of positive finite numbers, of `length` if given. */
+function expectSamples(value: unknown, what: string, length?: number): void {
+  if (!Array.isArray(value) || value.length === 0) throw new Error(`Expected ${what} to be a non-empty array.`);
+  if (length !== undefined) expect(value).toHaveLength(length);
+  value.forEach((v, i) => expectPositive(v, `${what}[${i}]`));
+}
+
+describe("bench flags", () => {
+  test.each([
+    [["--frobnicate"], "--frobnicate"],
+    [["--out"], "--out"],
+    [["--out", "--quick"], "--out"],
+    [["--quick=yes"], "--quick"],
+    [["--python"], "--python"],
+    [["--out", "package.json"], "--out"],
+  ])("%j is rejected with exit status 2 and a message naming the flag", (args, flag) => {
+    const { status, output } = bench(args);
+    expect(status).toBe(2);
+    expect(output).toContain(flag);
+  });
+
+  test("--help prints the options and what a round trip is, and exits 0", () => {
+    const { status, output } = bench(["--help"]);
+    expect(status).toBe(0);
+    for (const flag of ["--quick", "--out", "--python", "--help"]) expect(output).toContain(flag);
+    expect(output).toMatch(/round trip/i);
+  });
+});
+
+describe("a quick run", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-test-"));
+  const marker = `bench-${process.pid}-${Date.now()}`;
+  let run: { status: number | null; output: string };
+  let report: Record<string, any>;
+
+  beforeAll(() => {
+    // Exiting within the timeout shows that every pool was terminated (no open handle keeps Node alive).
+    run = bench(["--quick", "--out", out], { ...process.env, KH_TEST_MARKER: marker }, 240_000);
+    const latest = path.join(out, "latest.json");
+    report = fs.existsSync(latest) ? JSON.parse(fs.readFileSync(latest, "utf8")) : {};
+  }, 250_000);
+
+  afterAll(() => {
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  test("exits 0 by itself and leaves no worker or Python process behind", () => {
+    if (run.status !== 0) throw new Error(`bench exited with ${run.status}:\n${run.output.slice(-3000)}`);
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  test("prints progress, the round-trip definition, the table and the targets", () => {
+    expect(run.output).toMatch(/round trips: round 1\/2/);
+    expect(run.output).toMatch(/Round trip: /);
+    expect(run.output).toContain("items/s, kernel-helpers chunked map");
+    expect(run.output).toMatch(/efficiency\.thread\s/);
+    expect(run.output).toContain("latest.json");
+  });
+
+  test("writes latest.json and an identical timestamped copy", () => {
+    const files = fs.readdirSync(out);
+    expect(files).toContain("latest.json");
+    const copies = files.filter((f) => /^bench-.+\.json$/.test(f));
+    expect(copies).toHaveLength(1);
+    expect(fs.readFileSync(path.join(out, copies[0]!), "utf8")).toBe(fs.readFileSync(path.join(out, "latest.json"), "utf8"));
+  });
+
+  test("the JSON has the documented fields, with positive finite values or null where allowed", () => {
+    expect(report["mode"]).toBe("quick");
+    const rounds = report["settings"]?.rounds;
+    expectPositive(rounds, "settings.rounds");
+
+    const machine = report["machine"];
+    expect(typeof machine?.cpuModel).toBe("string");
+    expectPositive(machine?.availableCores, "machine.availableCores");
+    expect(report["settings"].workers).toBe(machine.availableCores);
+
+    const throughput = report["throughput"];
+    for (const key of ["helperPool", "workerpool", "piscina", "helperMapChunked", "helperPoolProcess", "workerpoolProcess"]) {
+      expectPositive(throughput?.[key], `throughput.${key}`);
+      expectSamples(report["throughputSamples"]?.[key], `throughputSamples.${key}`, rounds);
+    }
+    expect("python" in throughput).toBe(true);
+
+    for (const backend of ["thread", "process"]) {
+      expectPositive(report["startupMs"]?.[backend], `startupMs.${backend}`);
+      expectSamples(report["startupSamplesMs"]?.[backend], `startupSamplesMs.${backend}`);
+      expectPositive(report["efficiency"]?.[backend], `efficiency.${backend}`);
+      const heavy = report["heavy"]?.[backend];
+      for (const key of ["serialMs", "pooledMs", "speedup", "efficiency"]) expectPositive(heavy?.[key], `heavy.${backend}.${key}`);
+      expect(heavy.efficiency).toBe(report["efficiency"][backend]);
+      expectSamples(heavy.pooledSamplesMs, `heavy.${backend}.pooledSamplesMs`);
+    }
+    expectPositive(report["heavy"]?.terms, "heavy.terms");
+    expect(report["heavy"].tasks).toBe(4 * report["settings"].workers);
+
+    expectPositive(report["serial"]?.nodeSerialMs, "serial.nodeSerialMs");
+    expect(typeof report["definitions"]?.serialVsPython).toBe("string");
+    expect(typeof report["definitions"]?.roundTrip).toBe("string");
+
+    expect(Array.isArray(report["targets"])).toBe(true);
+    for (const target of report["targets"]) {
+      expectPositive(target.value, `target ${target.name}`);
+      expect(typeof target.met).toBe("boolean");
+    }
+  });
+
+  test("the Python fields are all numbers when a Python ran, all null when none did", () => {
+    const python = report["python"];
+    expect(typeof python?.available).toBe("boolean");
+    if (python.available) {
+      expect(typeof python.executable).toBe("string");
+      expect(typeof python.version).toBe("string");
+      expectPositive(report["throughput"].python, "throughput.python");
+      expectSamples(report["throughputSamples"].python, "throughputSamples.python", report["settings"].rounds);
+      expectPositive(report["serial"].pythonSerialMs, "serial.pythonSerialMs");
+      expectPositive(report["serialVsPython"], "serialVsPython");
+      expect(report["serialVsPython"]).toBeCloseTo(report["serial"].pythonSerialMs / report["serial"].nodeSerialMs, 10);
+    } else {
+      expect(Array.isArray(python.errors)).toBe(true);
+      expect(report["throughput"].python).toBeNull();
+      expect(report["serial"].pythonSerialMs).toBeNull();
+      expect(report["serialVsPython"]).toBeNull();
+    }
+  });
+});
