@@ -74,6 +74,7 @@ Options:
   --out DIR        output folder (default: results)
   --timeout SEC    per-cell timeout in seconds, whole number; 0 = no limit (default: ${DEFAULT_TIMEOUT})
   --setup-only     do the setup steps and stop (npm run setup)
+  --with-browser   also make sure Chromium is there for the browser tests (npm test does this)
   --install-user   also register the tslab kernel for your user, so that Jupyter
                    started outside this project offers it (npm run kernel:install-user)
   -h, --help       show this help
@@ -301,7 +302,7 @@ function jupyterEnv(/** @type {NodeJS.ProcessEnv} */ extra = {}) {
 
 /**
  * @typedef {{ cores: number[], scale: 'quick' | 'full', only: string[] | null, out: string,
- *             timeout: number, setupOnly: boolean, installUser: boolean, help: boolean }} Options
+ *             timeout: number, setupOnly: boolean, installUser: boolean, withBrowser: boolean, help: boolean }} Options
  */
 
 /** @param {string[]} argv @returns {Options} */
@@ -315,6 +316,7 @@ function parseArgs(argv) {
     timeout: DEFAULT_TIMEOUT,
     setupOnly: false,
     installUser: false,
+    withBrowser: false,
     help: false,
   };
   const withValue = new Set(['--cores', '--scale', '--only', '--out', '--timeout']);
@@ -328,10 +330,11 @@ function parseArgs(argv) {
       opts.help = true;
       continue;
     }
-    if (flag === '--setup-only' || flag === '--install-user') {
+    if (flag === '--setup-only' || flag === '--install-user' || flag === '--with-browser') {
       if (value !== undefined) throw new UsageError(`${flag} takes no value (got "${value}")`);
       if (flag === '--setup-only') opts.setupOnly = true;
-      else opts.installUser = true;
+      else if (flag === '--install-user') opts.installUser = true;
+      else opts.withBrowser = true;
       continue;
     }
     if (!withValue.has(flag)) {
@@ -785,6 +788,7 @@ async function setup(opts) {
   if (buildError) throw buildError;
   await ensureKernelspec(jupyter.python);
   if (opts.installUser) await installUserKernelspec(jupyter.python);
+  if (opts.withBrowser) await ensureBrowser();
   ok(`setup done in ${secs(performance.now() - t0)}`);
   return jupyter;
 }
@@ -794,6 +798,30 @@ async function setup(opts) {
  * it may need, happen when the returned function is called, so that lines stay in order.
  * @returns {Promise<() => Promise<Candidate>>}
  */
+/**
+ * The tests open exported HTML in a real browser: Debian's Chromium (or
+ * $CHROMIUM_PATH). Installed with apt-get as root when missing; otherwise the
+ * exact command is printed (the browser tests then fail with the same advice).
+ */
+async function ensureBrowser() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  let found = candidates.find((p) => p && fs.existsSync(p));
+  if (!found && process.getuid?.() === 0 && which('apt-get')) {
+    step('installing Chromium for the browser tests: apt-get install chromium');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const lock = ['-o', 'DPkg::Lock::Timeout=300'];
+    const update = await run('apt-get', [...lock, 'update'], { env });
+    exitIfStopped();
+    if (!succeeded(update)) warn(`apt-get update failed (${describeFailure(update)}); trying the install anyway`);
+    const install = await run('apt-get', [...lock, 'install', '-y', '--no-install-recommends', 'chromium'], { env });
+    exitIfStopped();
+    if (!succeeded(install)) warn(`apt-get install chromium failed (${describeFailure(install)})`);
+    found = candidates.find((p) => p && fs.existsSync(p));
+  }
+  if (found) ok(`Chromium for the browser tests: ${found}`);
+  else warn('no Chromium for the browser tests: run `sudo apt-get install chromium`, or set CHROMIUM_PATH to a Chrome/Chromium executable');
+}
+
 async function ensureJupyterQuiet() {
   const candidates = await findJupyterCandidates();
   const found = firstComplete(candidates);

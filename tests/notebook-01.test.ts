@@ -3,6 +3,7 @@
  * runner a user runs, once per core count; then checked as a user sees it.
  */
 import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type RunResult } from "./notebook-helpers";
+import { browserChecks } from "./browser-helpers";
 
 const NAME = "01-pool";
 const CORE_COUNTS = [1, 2];
@@ -84,3 +85,5 @@ test("the leftover-process check finds a live process that carries the marker (s
     child.kill("SIGKILL");
   }
 });
+
+browserChecks(() => run, NAME, CORE_COUNTS);

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { errorOutputs, outputs, repoRoot, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "./notebook-helpers";
+import { browserChecks } from "./browser-helpers";
 
 const NAME = "02-process";
 const CORE_COUNTS = [1, 2];
@@ -116,3 +117,5 @@ test("the runner reports progress for each core count", () => {
 test("no kernel or worker process of the run is left behind", () => {
   expect(survivors(run.marker)).toEqual([]);
 });
+
+browserChecks(() => run, NAME, CORE_COUNTS);

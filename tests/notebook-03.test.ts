@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { errorOutputs, outputs, repoRoot, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "./notebook-helpers";
+import { browserChecks } from "./browser-helpers";
 
 const NAME = "03-benchmarking";
 const CORE_COUNTS = [1, 2];
@@ -153,3 +154,5 @@ describe.each(CORE_COUNTS)("notebook 03 run with CORES=%i", (cores) => {
 test("no kernel, process or worker of the run is left behind", () => {
   expect(survivors(run.marker)).toEqual([]);
 });
+
+browserChecks(() => run, NAME, CORE_COUNTS);

@@ -3,6 +3,7 @@
  * through the runner, once per core count; checked as a user sees it.
  */
 import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "./notebook-helpers";
+import { browserChecks } from "./browser-helpers";
 
 const NAME = "04-nesting";
 const CORE_COUNTS = [1, 2];
@@ -63,3 +64,5 @@ describe.each(CORE_COUNTS)("notebook 04 run with CORES=%i", (cores) => {
 test("no kernel, process or worker of the run is left behind", () => {
   expect(survivors(run.marker)).toEqual([]);
 });
+
+browserChecks(() => run, NAME, CORE_COUNTS);

@@ -3,6 +3,7 @@
  * quick scale, through the runner, once per core count.
  */
 import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "./notebook-helpers";
+import { browserChecks } from "./browser-helpers";
 
 const NAME = "05-manager";
 const CORE_COUNTS = [1, 2];
@@ -54,3 +55,5 @@ describe.each(CORE_COUNTS)("notebook 05 run with CORES=%i", (cores) => {
 test("no kernel, process, worker or manager socket of the run is left behind", () => {
   expect(survivors(run.marker)).toEqual([]);
 });
+
+browserChecks(() => run, NAME, CORE_COUNTS);
