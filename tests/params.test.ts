@@ -89,14 +89,14 @@ describe("coresFromEnv", () => {
   });
 
   test.each([
-    ["0", "`0` (number)"],
-    ["-1", "`-1` (number)"],
+    ["0", "`\"0\"` (string)"],
+    ["-1", "`\"-1\"` (string)"],
     ["abc", '`"abc"` (string)'],
     ["1.5", '`"1.5"` (string)'],
     ["4abc", '`"4abc"` (string)'],
     ["0x10", '`"0x10"` (string)'],
     ["1e3", '`"1e3"` (string)'],
-    ["1025", "`1025` (number)"],
+    ["1025", "`\"1025\"` (string)"],
   ])("CORES=%p throws InvalidOptionError naming CORES and the value", (value, shown) => {
     setEnv("CORES", value);
     const error = invalidOption(() => coresFromEnv());

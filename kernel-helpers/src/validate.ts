@@ -63,10 +63,12 @@ export function checkFinite(option: string, value: unknown): number {
  */
 export function parseIntegerStrict(option: string, text: string, bounds: IntegerBounds): number {
   const trimmed = text.trim();
-  if (!/^[+-]?\d+$/.test(trimmed)) {
-    const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  const value = /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isSafeInteger(value) || value < bounds.min || value > max) {
     const range = max >= Number.MAX_SAFE_INTEGER ? `from ${bounds.min} and up` : `from ${bounds.min} to ${max}`;
+    // quote what the user wrote, not the number it parses to (1e20 would hide their 99999999999999999999)
     throw new InvalidOptionError(option, `Expected ${option} to be an integer ${range}, got ${describeValue(text)}.`);
   }
-  return checkInteger(option, Number(trimmed), bounds);
+  return value;
 }

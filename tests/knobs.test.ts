@@ -1,0 +1,72 @@
+/**
+ * Every knob of every notebook's parameters cell rejects bad values (zero
+ * where not allowed, negative, non-integer, non-numeric, absurdly large,
+ * unknown words) with a message naming the knob and the value, before any
+ * worker starts: checked in a real tslab kernel per notebook.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { repoRoot, type Notebook } from "./notebook-helpers";
+
+const NOTEBOOKS = ["01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager"];
+
+function parametersSource(name: string): string {
+  const notebook = JSON.parse(fs.readFileSync(path.join(repoRoot, "notebooks", `${name}.ipynb`), "utf8")) as Notebook;
+  const cell = notebook.cells.find((c) => c.metadata.tags?.includes("parameters"));
+  if (!cell) throw new Error(`${name} has no cell tagged "parameters"`);
+  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+}
+
+/** The knobs a parameters cell reads, with the bad values each must reject. */
+function casesFor(source: string): [string, string][] {
+  const cases: [string, string][] = [];
+  if (source.includes("coresFromEnv()")) for (const v of ["0", "-1", "abc", "1.5", "100000"]) cases.push(["CORES", v]);
+  if (source.includes("scaleFromEnv()")) cases.push(["SCALE", "huge"], ["SCALE", "1"]);
+  // the default may contain braces (byScale(SCALE, { quick: .., full: .. })): match lazily up to the bounds
+  for (const m of source.matchAll(/integerFromEnv\("([A-Z_]+)",[\s\S]*?\{ min: (-?[\d_e.]+)/g)) {
+    const [knob, min] = [m[1]!, Number(m[2]!.replace(/_/g, ""))];
+    for (const v of ["abc", "1.5", "99999999999999999999", String(min - 1)]) cases.push([knob, v]);
+  }
+  for (const m of source.matchAll(/choiceFromEnv\("([A-Z_]+)"/g)) cases.push([m[1]!, "bogus"]);
+  return cases;
+}
+
+function jupyterPython(): string {
+  const found = spawnSync("jupyter", ["troubleshoot"], { encoding: "utf8" }).stdout ?? "";
+  return /sys\.executable:\s*\n?\s*(\S+)/.exec(found)?.[1] ?? "/usr/bin/python3";
+}
+
+const cases = Object.fromEntries(NOTEBOOKS.map((name) => [name, casesFor(parametersSource(name))]));
+let results: { notebook: string; knob: string; value: string; status: string; stderr: string }[] = [];
+
+beforeAll(() => {
+  const run = spawnSync(jupyterPython(), [path.join(__dirname, "fixtures", "knobs_check.py"), path.join(repoRoot, "notebooks"), JSON.stringify(cases)], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 280_000,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, JUPYTER_PATH: [path.join(repoRoot, ".jupyter-project", "share", "jupyter"), process.env["JUPYTER_PATH"]].filter(Boolean).join(path.delimiter) },
+  });
+  const last = run.stdout.trim().split("\n").pop() ?? "";
+  if (!last.startsWith("[")) throw new Error(`knobs_check.py gave no result\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-4000)}`);
+  results = JSON.parse(last);
+}, 300_000);
+
+test.each(NOTEBOOKS)("%s: the parameters cell reads knobs and starts no worker", (name) => {
+  const source = parametersSource(name);
+  expect(cases[name]!.length).toBeGreaterThan(8);
+  expect(source).not.toMatch(/new (Pool|Process)\b|Manager\.start|withPool/);
+});
+
+test.each(NOTEBOOKS)("%s: every bad knob value stops the cell with a message naming the knob and the value", (name) => {
+  const mine = results.filter((r) => r.notebook === name);
+  expect(mine.length).toBe(cases[name]!.length);
+  const accepted = mine.filter((r) => r.status === "ok").map((r) => `${r.knob}=${r.value}`);
+  expect(accepted).toEqual([]);
+  for (const r of mine) {
+    expect(r.stderr).toContain(r.knob);
+    expect(r.stderr).toContain(`"${r.value}"`); // the value as the user wrote it
+    expect(r.stderr).toMatch(/Expected .*(from|one of)/);
+  }
+});
