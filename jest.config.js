@@ -25,4 +25,6 @@ module.exports = {
   // two cores: run at most two test files at a time and allow slow starts.
   maxWorkers: 2,
   testTimeout: 60_000,
+  // the default output, then a short summary of what was checked (tests/summary-reporter.js)
+  reporters: ["<rootDir>/tests/summary-reporter.js", "default"],
 };
