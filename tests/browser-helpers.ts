@@ -23,7 +23,7 @@ export function chromiumPath(): string {
 }
 
 /** Flags for headless Chromium as root on a machine without a network (see environment.md). */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",

@@ -5,17 +5,13 @@
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { repoRoot } from "./notebook-helpers";
+import { jupyterPath, jupyterPython, repoRoot } from "./notebook-helpers";
 
 const jupyterEnv = {
   ...process.env,
-  JUPYTER_PATH: [path.join(repoRoot, ".jupyter-project", "share", "jupyter"), process.env["JUPYTER_PATH"]].filter(Boolean).join(path.delimiter),
+  JUPYTER_PATH: jupyterPath(),
 };
 
-function jupyterPython(): string {
-  const found = spawnSync("jupyter", ["troubleshoot"], { encoding: "utf8" }).stdout ?? "";
-  return /sys\.executable:\s*\n?\s*(\S+)/.exec(found)?.[1] ?? "/usr/bin/python3";
-}
 
 test("a Jupyter started from the repository finds the tslab kernelspec, pointing at this repository's tslab", () => {
   const listed = spawnSync(jupyterPython(), ["-m", "jupyter_client.kernelspecapp", "list", "--json"], { cwd: repoRoot, encoding: "utf8", env: jupyterEnv });

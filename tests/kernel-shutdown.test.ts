@@ -4,21 +4,15 @@
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { repoRoot } from "./notebook-helpers";
+import { jupyterPath, jupyterPython, repoRoot } from "./notebook-helpers";
 
-/** The Python that runs Jupyter (the one the runner's set-up found and registered the kernel with). */
-function jupyterPython(): string {
-  const found = spawnSync("jupyter", ["troubleshoot"], { encoding: "utf8" }).stdout ?? "";
-  const line = /sys\.executable:\s*\n?\s*(\S+)/.exec(found);
-  return line?.[1] ?? "/usr/bin/python3";
-}
 
 test("shutting a kernel down stops its pools, processes and managers", () => {
   const result = spawnSync(jupyterPython(), [path.join(__dirname, "fixtures", "kernel_shutdown.py"), path.join(repoRoot, "notebooks")], {
     cwd: repoRoot,
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, JUPYTER_PATH: [path.join(repoRoot, ".jupyter-project", "share", "jupyter"), process.env["JUPYTER_PATH"]].filter(Boolean).join(path.delimiter) },
+    env: { ...process.env, JUPYTER_PATH: jupyterPath() },
   });
   const last = result.stdout.trim().split("\n").pop() ?? "";
   if (!last.startsWith("{")) throw new Error(`no result from the kernel script\n${result.stdout}\n${result.stderr}`);

@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { repoRoot, type Notebook } from "./notebook-helpers";
+import { type Notebook, jupyterPath, jupyterPython, repoRoot } from "./notebook-helpers";
 
 const NOTEBOOKS = ["01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager"];
 
@@ -32,10 +32,6 @@ function casesFor(source: string): [string, string][] {
   return cases;
 }
 
-function jupyterPython(): string {
-  const found = spawnSync("jupyter", ["troubleshoot"], { encoding: "utf8" }).stdout ?? "";
-  return /sys\.executable:\s*\n?\s*(\S+)/.exec(found)?.[1] ?? "/usr/bin/python3";
-}
 
 const cases = Object.fromEntries(NOTEBOOKS.map((name) => [name, casesFor(parametersSource(name))]));
 let results: { notebook: string; knob: string; value: string; status: string; stderr: string }[] = [];
@@ -46,7 +42,7 @@ beforeAll(() => {
     encoding: "utf8",
     timeout: 280_000,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, JUPYTER_PATH: [path.join(repoRoot, ".jupyter-project", "share", "jupyter"), process.env["JUPYTER_PATH"]].filter(Boolean).join(path.delimiter) },
+    env: { ...process.env, JUPYTER_PATH: jupyterPath() },
   });
   const last = run.stdout.trim().split("\n").pop() ?? "";
   if (!last.startsWith("[")) throw new Error(`knobs_check.py gave no result\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-4000)}`);

@@ -122,3 +122,14 @@ export function referenceLeibniz(terms: number): number {
   for (let n = 0; n < terms; n++, sign = -sign) sum += sign / (2 * n + 1);
   return 4 * sum;
 }
+
+/** The Python that runs Jupyter, as Jupyter itself reports it (the `python3` on PATH may be another one). */
+export function jupyterPython(): string {
+  const found = spawnSync("jupyter", ["troubleshoot"], { encoding: "utf8" }).stdout ?? "";
+  return /sys\.executable:\s*\n?\s*(\S+)/.exec(found)?.[1] ?? "/usr/bin/python3";
+}
+
+/** The JUPYTER_PATH under which Jupyter finds the project-local tslab kernelspec. */
+export function jupyterPath(): string {
+  return [path.join(repoRoot, ".jupyter-project", "share", "jupyter"), process.env["JUPYTER_PATH"]].filter(Boolean).join(path.delimiter);
+}

@@ -26,18 +26,11 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { chromiumPath } from "./browser-helpers";
-import { repoRoot, survivors } from "./notebook-helpers";
+import { CHROMIUM_ARGS, chromiumPath } from "./browser-helpers";
+import { jupyterPath, jupyterPython, repoRoot, survivors } from "./notebook-helpers";
 
 const NOTEBOOK = "01-pool.ipynb";
 const RUN_TIMEOUT_MS = 180_000;
-
-/** The Python that runs Jupyter (as in kernel-shutdown.test.ts). */
-function jupyterPython(): string {
-  const found = spawnSync("jupyter", ["troubleshoot"], { encoding: "utf8" }).stdout ?? "";
-  const line = /sys\.executable:\s*\n?\s*(\S+)/.exec(found);
-  return line?.[1] ?? "/usr/bin/python3";
-}
 
 /** A TCP port nobody listens on right now. */
 function freePort(): Promise<number> {
@@ -54,16 +47,6 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Same flags as browser-helpers' Chromium (headless, as root, no network). */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const marker = randomBytes(8).toString("hex");
 const token = randomBytes(24).toString("hex");
@@ -127,7 +110,7 @@ beforeAll(async () => {
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
-        JUPYTER_PATH: [path.join(repoRoot, ".jupyter-project", "share", "jupyter"), process.env["JUPYTER_PATH"]].filter(Boolean).join(path.delimiter),
+        JUPYTER_PATH: jupyterPath(),
         // server state (nbserver-*.json, cookie secret, kernel connection files) stays in the test folder
         JUPYTER_RUNTIME_DIR: path.join(workDir, "runtime"),
         RESULTS_DIR: path.join(workDir, "results"),
