@@ -61,3 +61,41 @@ describe("a notebook that fails", () => {
     expect(survivors(run.marker)).toEqual([]);
   }, 200_000);
 });
+
+describe("an interrupted run", () => {
+  test("Ctrl-C (SIGINT) stops the runner with exit status 130 and leaves no kernel or worker behind", async () => {
+    const { spawn } = await import("node:child_process");
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { randomBytes } = await import("node:crypto");
+    const marker = randomBytes(8).toString("hex");
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "nb-interrupt-"));
+    // full scale: long enough to be interrupted in the middle of a parallel cell
+    const child = spawn(process.execPath, ["scripts/run-notebooks.mjs", "--only", "01", "--cores", "2", "--out", out], {
+      cwd: repoRoot,
+      env: { ...process.env, KH_TEST_MARKER: marker },
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // wait until the run's tslab kernel is up, then give it time to reach the timed, pooled cells
+    const kernelUp = (): boolean =>
+      survivors(marker).some((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("tslab");
+        } catch {
+          return false;
+        }
+      });
+    for (let waited = 0; !kernelUp() && waited < 60_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
+    expect(kernelUp()).toBe(true);
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect(survivors(marker).length).toBeGreaterThanOrEqual(3); // runner, executor, kernel (at least)
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(survivors(marker)).toEqual([]);
+  }, 150_000);
+});

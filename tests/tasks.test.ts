@@ -313,3 +313,14 @@ describe.each(backends)("named tasks in a %s worker give the serial results", (b
     else expect(me).toEqual({ pid: process.pid, threadId: expect.any(Number) });
   });
 });
+
+describe("absurdly large work sizes", () => {
+  test.each([
+    ["leibnizPi", () => leibnizPi(1e15)],
+    ["sumRandomNumbers", () => sumRandomNumbers(1e15)],
+    ["monteCarloPi", () => monteCarloPi(1e15)],
+  ])("%s(1e15) is refused at once with InvalidOptionError stating the range", (_name, call) => {
+    expect(call).toThrow(InvalidOptionError);
+    expect(call).toThrow(/to 100000000000/);
+  });
+});

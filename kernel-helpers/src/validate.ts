@@ -12,6 +12,12 @@ export function describeValue(value: unknown): string {
   return `a ${Array.isArray(value) ? "array" : typeof value}`;
 }
 
+/**
+ * The largest work size a task accepts (terms, random numbers, points):
+ * 10^11 iterations take minutes per task; more is almost surely a typo.
+ */
+export const MAX_WORK = 1e11;
+
 /** Bounds for {@link checkInteger}. */
 export interface IntegerBounds {
   /** Smallest accepted value (inclusive). */

@@ -1,4 +1,4 @@
-import { checkInteger } from "../validate";
+import { checkInteger, MAX_WORK } from "../validate";
 
 /**
  * The Madhava-Leibniz series for pi, the CPU-heavy task of notebook 01:
@@ -15,7 +15,7 @@ import { checkInteger } from "../validate";
  * @example leibnizPi(5_000_000) // 3.1415924535897797
  */
 export function leibnizPi(terms: number): number {
-  checkInteger("`terms`", terms, { min: 0 });
+  checkInteger("`terms`", terms, { min: 0, max: MAX_WORK });
   let sum = 0;
   for (let n = 0; n < terms; n++) {
     sum += (n % 2 === 0 ? 1 : -1) / (2 * n + 1);

@@ -1,4 +1,4 @@
-import { checkInteger } from "../validate";
+import { checkInteger, MAX_WORK } from "../validate";
 
 /**
  * Random-number tasks (notebooks 02-04): sums of uniform numbers and Monte
@@ -13,7 +13,7 @@ import { checkInteger } from "../validate";
  * @param count - how many numbers to draw (an integer ≥ 0).
  */
 export function sumRandomNumbers(count: number): number {
-  checkInteger("`count`", count, { min: 0 });
+  checkInteger("`count`", count, { min: 0, max: MAX_WORK });
   let sum = 0;
   for (let i = 0; i < count; i++) sum += Math.random();
   return sum;
@@ -26,7 +26,7 @@ export function sumRandomNumbers(count: number): number {
  * @param points - number of random points (the task's weight), ≥ 1.
  */
 export function monteCarloPi(points: number): number {
-  checkInteger("`points`", points, { min: 1 });
+  checkInteger("`points`", points, { min: 1, max: MAX_WORK });
   let inside = 0;
   for (let i = 0; i < points; i++) {
     const x = Math.random();
