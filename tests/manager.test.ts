@@ -39,28 +39,9 @@ import {
   type ManagerLike,
   type QueueLike,
 } from "kernel-helpers";
+import { rejectionOf, probePid } from "./test-helpers";
 
 const backends: Backend[] = ["thread", "process"];
-
-/** Awaits a promise that must reject, and returns what it rejected with. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("Expected the promise to reject, but it resolved.");
-}
-
-/** The code `process.kill(pid, 0)` fails with ("ESRCH": no such process), or "alive". */
-function probePid(pid: number): string {
-  try {
-    process.kill(pid, 0);
-    return "alive";
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? String(error);
-  }
-}
 
 /** The sockets of this test process's managers still in the temporary directory. */
 function leftoverSockets(): string[] {

@@ -23,6 +23,7 @@ import {
   withPool,
   type Backend,
 } from "kernel-helpers";
+import { rejectionOf } from "./test-helpers";
 import os from "node:os";
 
 const backends: Backend[] = ["thread", "process"];
@@ -35,16 +36,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Awaits a promise that must reject, and returns what it rejected with. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("Expected the promise to reject, but it resolved.");
 }
 
 afterAll(async () => {

@@ -25,34 +25,15 @@ import {
   type ModuleTarget,
   type QueueLike,
 } from "kernel-helpers";
+import { rejectionOf, probePid } from "./test-helpers";
 
 const backends: Backend[] = ["process", "thread"];
-
-/** Awaits a promise that must reject, and returns what it rejected with. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("Expected the promise to reject, but it resolved.");
-}
 
 /** Awaits a join that must reject with ProcessFailedError, and returns the error. */
 async function failureOf(p: Process): Promise<ProcessFailedError> {
   const error = await rejectionOf(p.join());
   expect(error).toBeInstanceOf(ProcessFailedError);
   return error as ProcessFailedError;
-}
-
-/** The code `process.kill(pid, 0)` fails with ("ESRCH": no such process), or "alive". */
-function probePid(pid: number): string {
-  try {
-    process.kill(pid, 0);
-    return "alive";
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? String(error);
-  }
 }
 
 /** The worker has ended: not alive, and for a child process its pid no longer exists. */

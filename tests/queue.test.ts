@@ -24,18 +24,9 @@ import {
   type Backend,
   type QueueLike,
 } from "kernel-helpers";
+import { rejectionOf } from "./test-helpers";
 
 const backends: Backend[] = ["process", "thread"];
-
-/** Awaits a promise that must reject, and returns what it rejected with. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("Expected the promise to reject, but it resolved.");
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
