@@ -47,6 +47,8 @@ export { showFigure, loadPlotly, figureBundle } from "./plot";
 export type { Figure, Trace } from "./plot";
 export { showTable, tableText } from "./table";
 export type { Row, TableOptions } from "./table";
+export { textTable } from "./text-table";
+export type { Align, TextTableOptions } from "./text-table";
 export { progress } from "./progress";
 export type { Progress } from "./progress";
 export { machineSummary, machineLine } from "./machine";

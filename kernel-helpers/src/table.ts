@@ -1,5 +1,6 @@
 /** Tables: rows of records (or a danfojs DataFrame) shown as HTML with a plain-text twin. */
 import { displayBundle, escapeHtml } from "./display";
+import { textTable } from "./text-table";
 
 /** A table row: column name -> cell value. */
 export type Row = Record<string, unknown>;
@@ -43,14 +44,10 @@ export function tableCells(table: readonly Row[] | DataFrameLike, digits = 6): {
   return { columns, cells: table.map((row) => columns.map((c) => formatCell(row[c], digits))) };
 }
 
-/** Renders a table as aligned plain text. */
+/** Renders a table as aligned plain text (numbers and text right-aligned, as in the HTML). */
 export function tableText(table: readonly Row[] | DataFrameLike, options: TableOptions = {}): string {
   const { columns, cells } = tableCells(table, options.digits);
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((v, i) => v.padStart(widths[i]!)).join("  ");
-  return [options.caption ?? "", line(columns), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)]
-    .filter((l, i) => i > 0 || l !== "")
-    .join("\n");
+  return textTable(columns, cells, options.caption ? { caption: options.caption } : {});
 }
 
 /**

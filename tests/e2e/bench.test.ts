@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { repoRoot, survivors } from "./notebook-helpers";
+import { repoRoot, survivors } from "../notebook-helpers";
 
 function bench(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, ["scripts/bench.mjs", ...args], {

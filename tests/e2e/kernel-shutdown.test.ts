@@ -4,11 +4,11 @@
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { jupyterPath, jupyterPython, repoRoot } from "./notebook-helpers";
+import { jupyterPath, jupyterPython, repoRoot } from "../notebook-helpers";
 
 
 test("shutting a kernel down stops its pools, processes and managers", () => {
-  const result = spawnSync(jupyterPython(), [path.join(__dirname, "fixtures", "kernel_shutdown.py"), path.join(repoRoot, "notebooks")], {
+  const result = spawnSync(jupyterPython(), [path.join(__dirname, "..", "fixtures", "kernel_shutdown.py"), path.join(repoRoot, "notebooks")], {
     cwd: repoRoot,
     encoding: "utf8",
     timeout: 120_000,

@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { type Notebook, jupyterPath, jupyterPython, repoRoot } from "./notebook-helpers";
+import { type Notebook, jupyterPath, jupyterPython, repoRoot } from "../notebook-helpers";
 
 const NOTEBOOKS = ["01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager"];
 
@@ -37,7 +37,7 @@ const cases = Object.fromEntries(NOTEBOOKS.map((name) => [name, casesFor(paramet
 let results: { notebook: string; knob: string; value: string; status: string; stderr: string }[] = [];
 
 beforeAll(() => {
-  const run = spawnSync(jupyterPython(), [path.join(__dirname, "fixtures", "knobs_check.py"), path.join(repoRoot, "notebooks"), JSON.stringify(cases)], {
+  const run = spawnSync(jupyterPython(), [path.join(__dirname, "..", "fixtures", "knobs_check.py"), path.join(repoRoot, "notebooks"), JSON.stringify(cases)], {
     cwd: repoRoot,
     encoding: "utf8",
     timeout: 280_000,

@@ -2,8 +2,8 @@
  * Notebook 04 (nesting) executed end to end under tslab at quick scale,
  * through the runner, once per core count; checked as a user sees it.
  */
-import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "./notebook-helpers";
-import { browserChecks } from "./browser-helpers";
+import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { browserChecks } from "../browser-helpers";
 
 const NAME = "04-nesting";
 const CORE_COUNTS = [1, 2];

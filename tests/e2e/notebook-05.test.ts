@@ -2,8 +2,8 @@
  * Notebook 05 (shared dict of dicts) executed end to end under tslab at
  * quick scale, through the runner, once per core count.
  */
-import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "./notebook-helpers";
-import { browserChecks } from "./browser-helpers";
+import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { browserChecks } from "../browser-helpers";
 
 const NAME = "05-manager";
 const CORE_COUNTS = [1, 2];

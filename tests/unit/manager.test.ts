@@ -39,7 +39,7 @@ import {
   type ManagerLike,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf, probePid } from "./test-helpers";
+import { rejectionOf, probePid } from "../test-helpers";
 
 const backends: Backend[] = ["thread", "process"];
 

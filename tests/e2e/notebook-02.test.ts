@@ -5,8 +5,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { errorOutputs, outputs, repoRoot, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "./notebook-helpers";
-import { browserChecks } from "./browser-helpers";
+import { errorOutputs, outputs, repoRoot, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
+import { browserChecks } from "../browser-helpers";
 
 const NAME = "02-process";
 const CORE_COUNTS = [1, 2];

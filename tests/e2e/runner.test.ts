@@ -4,7 +4,7 @@
  * notebook, the cell and the error, with nothing left running.
  */
 import { spawnSync } from "node:child_process";
-import { errorOutputs, repoRoot, runNotebooks, survivors } from "./notebook-helpers";
+import { errorOutputs, repoRoot, runNotebooks, survivors } from "../notebook-helpers";
 
 function runner(args: string[]): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, ["scripts/run-notebooks.mjs", ...args], { cwd: repoRoot, encoding: "utf8" });

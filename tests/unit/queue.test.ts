@@ -24,7 +24,7 @@ import {
   type Backend,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf } from "./test-helpers";
+import { rejectionOf } from "../test-helpers";
 
 const backends: Backend[] = ["process", "thread"];
 

@@ -26,8 +26,8 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, chromiumPath } from "./browser-helpers";
-import { jupyterPath, jupyterPython, repoRoot, survivors } from "./notebook-helpers";
+import { CHROMIUM_ARGS, chromiumPath } from "../browser-helpers";
+import { jupyterPath, jupyterPython, repoRoot, survivors } from "../notebook-helpers";
 
 const NOTEBOOK = "01-pool.ipynb";
 const RUN_TIMEOUT_MS = 180_000;

@@ -25,7 +25,7 @@ import {
   type ModuleTarget,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf, probePid } from "./test-helpers";
+import { rejectionOf, probePid } from "../test-helpers";
 
 const backends: Backend[] = ["process", "thread"];
 

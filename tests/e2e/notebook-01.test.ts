@@ -2,8 +2,8 @@
  * Notebook 01 executed end to end under tslab at quick scale, through the
  * runner a user runs, once per core count; then checked as a user sees it.
  */
-import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type RunResult } from "./notebook-helpers";
-import { browserChecks } from "./browser-helpers";
+import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { browserChecks } from "../browser-helpers";
 
 const NAME = "01-pool";
 const CORE_COUNTS = [1, 2];

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { jupyterPath, jupyterPython, repoRoot } from "./notebook-helpers";
+import { jupyterPath, jupyterPython, repoRoot } from "../notebook-helpers";
 
 const jupyterEnv = {
   ...process.env,
@@ -23,7 +23,7 @@ test("a Jupyter started from the repository finds the tslab kernelspec, pointing
 });
 
 test("interrupting a long parallel cell returns control, re-running it works, and shutdown leaves nothing", () => {
-  const result = spawnSync(jupyterPython(), [path.join(__dirname, "fixtures", "kernel_interrupt.py"), path.join(repoRoot, "notebooks")], {
+  const result = spawnSync(jupyterPython(), [path.join(__dirname, "..", "fixtures", "kernel_interrupt.py"), path.join(repoRoot, "notebooks")], {
     cwd: repoRoot, encoding: "utf8", timeout: 120_000, env: jupyterEnv,
   });
   const last = result.stdout.trim().split("\n").pop() ?? "";

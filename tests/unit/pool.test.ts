@@ -23,7 +23,7 @@ import {
   withPool,
   type Backend,
 } from "kernel-helpers";
-import { rejectionOf } from "./test-helpers";
+import { rejectionOf } from "../test-helpers";
 import os from "node:os";
 
 const backends: Backend[] = ["thread", "process"];
