@@ -24,7 +24,11 @@ class ResultWriteError(OSError):
 
 def write_result(path, result):
     """Writes `result` (JSON-serialisable) to `path` atomically; raises ResultWriteError on any failure."""
-    data = json.dumps({"result": result, "complete": True}).encode("utf-8")
+    try:
+        # allow_nan=False: NaN and Infinity are not JSON, and JSON.parse would reject the whole file
+        data = json.dumps({"result": result, "complete": True}, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as e:
+        raise ResultWriteError(f"could not write the result file {path}: the result is not JSON: {e}") from e
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as f:
