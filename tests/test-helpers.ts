@@ -10,6 +10,16 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error("Expected the promise to reject, but it resolved.");
 }
 
+/** Calls `fn`, which must throw, and returns what it threw. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("Expected a throw.");
+}
+
 /** "alive" if a process with this pid exists, else the error code (e.g. "ESRCH"). */
 export function probePid(pid: number): string {
   try {

@@ -97,3 +97,14 @@ export class TaskCancelledError extends Error {
 export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
+
+/**
+ * A peer of an owner channel (a Manager's socket, a Process's message
+ * channel) sent something that is not a valid message: garbage bytes, a
+ * truncated or oversized frame, an unknown kind, or the wrong secret. The
+ * owner closes that one connection (or stops that one worker) and keeps
+ * serving the others.
+ */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}

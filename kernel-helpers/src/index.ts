@@ -17,6 +17,7 @@ export {
   WorkerCrashedError,
   TaskCancelledError,
   TimeoutError,
+  ProtocolError,
 } from "./errors";
 export { tasks } from "./tasks";
 export type { Tasks, TaskName } from "./tasks";
@@ -29,7 +30,10 @@ export type { TracedSum, NestedTask, NestedResult, NestedJobOptions } from "./ta
 export { Queue, QueueEmpty, QueueClosedError } from "./queue";
 export type { QueueLike, GetOptions, OrphanedItem } from "./queue";
 export { Process, ProcessFailedError, collectResults } from "./process";
-export { Manager, ManagerProxy, connectManager, checkSendable, UnsendableValueError, ManagerUnavailableError } from "./manager";
+export { Manager, ManagerProxy, connectManager, ManagerUnavailableError } from "./manager";
+export { checkSendable, UnsendableValueError } from "./sendable";
+export type { SendableOptions } from "./sendable";
+export { MAX_FRAME_BYTES } from "./frames";
 export type { ManagerLike, ManagerReference, BatchOperation, Key } from "./manager";
 export { lucasSequenceWorker, incrementCounter, incrementSharedCounter, managerWrites } from "./tasks/shared";
 export type { LucasEntry, IncrementMode } from "./tasks/shared";

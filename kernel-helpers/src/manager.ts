@@ -17,10 +17,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
-import v8 from "node:v8";
-import { types } from "node:util";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { registerResource, unregisterResource } from "./cleanup";
-import { InvalidOptionError } from "./errors";
+import { InvalidOptionError, ProtocolError } from "./errors";
+import { checkSendable, UnsendableValueError } from "./sendable";
+import { FrameReader, writeFrame } from "./frames";
 import { describeValue } from "./validate";
 
 /** A key of the manager's dict. Numbers are turned into strings, as in a JS object. */
@@ -38,11 +39,6 @@ type Operation =
   | { op: "update"; key: string; source: string; args: unknown[] }
   | { op: "batch"; operations: Operation[] };
 
-/** A value or a key cannot be sent to (or stored in) the manager. */
-export class UnsendableValueError extends InvalidOptionError {
-  override name = "UnsendableValueError";
-}
-
 /** The manager's owner cannot be reached (it was shut down, or its process ended). */
 export class ManagerUnavailableError extends Error {
   override name = "ManagerUnavailableError";
@@ -50,12 +46,20 @@ export class ManagerUnavailableError extends Error {
 
 /** The marker a Manager becomes when it is sent to a worker. */
 export interface ManagerReference {
+  /** Where the owner listens: a Unix socket in a private (0700) folder, or a named pipe on Windows. */
   __khManager: string;
+  /** The secret a proxy must present first, as Python's `authkey`; anyone without it is turned away. */
+  key: string;
 }
 
 /** True for the marker of {@link ManagerReference}. */
 export function isManagerReference(value: unknown): value is ManagerReference {
-  return typeof value === "object" && value !== null && typeof (value as ManagerReference).__khManager === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as ManagerReference).__khManager === "string" &&
+    typeof (value as ManagerReference).key === "string"
+  );
 }
 
 /** What owner and proxies have in common: every method returns a promise. */
@@ -92,44 +96,9 @@ export type BatchOperation<V> =
   | { op: "delete"; key: Key }
   | { op: "has"; key: Key };
 
-/**
- * Throws {@link UnsendableValueError} if `value` holds something that cannot
- * be sent as data: a function, a symbol, a cycle, or an object of a class
- * (it would arrive as a plain object without its methods). Allowed: primitives,
- * arrays, plain objects, Map, Set, Date, RegExp, ArrayBuffer and typed arrays.
- *
- * @param where - how to name the value in the message, e.g. `manager["3"]`.
- */
-export function checkSendable(value: unknown, where: string, ancestors: object[] = []): void {
-  const fail = (what: string): never => {
-    throw new UnsendableValueError(where, `Cannot send ${where} to the manager: ${what}. Store data only (numbers, strings, arrays, plain objects, Map, Set, Date).`);
-  };
-  if (typeof value === "function") fail(`it is a function (${(value as { name?: string }).name || "anonymous"})`);
-  if (typeof value === "symbol") fail(`it is a symbol (${String(value)})`);
-  if (value === null || typeof value !== "object") return;
-  if (ancestors.includes(value)) fail("it contains itself (a cycle)");
-  // util.types and prototype shapes, not instanceof: values may come from
-  // another realm (a vm context, as under jest, or a deserialised message).
-  if (types.isDate(value) || types.isRegExp(value) || types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value)) return;
-  const next = [...ancestors, value];
-  if (types.isMap(value)) {
-    for (const [k, v] of value as Map<unknown, unknown>) {
-      checkSendable(k, `${where} (a Map key)`, next);
-      checkSendable(v, `${where}.get(${JSON.stringify(String(k))})`, next);
-    }
-    return;
-  }
-  if (types.isSet(value)) return [...(value as Set<unknown>)].forEach((v, i) => checkSendable(v, `${where} (Set item ${i})`, next));
-  const isArray = Array.isArray(value);
-  if (!isArray) {
-    const prototype = Object.getPrototypeOf(value) as object | null;
-    // a plain object: no prototype, or some realm's Object.prototype (whose own prototype is null)
-    const plain = prototype === null || Object.getPrototypeOf(prototype) === null;
-    if (!plain) fail(`it is an instance of ${(prototype as { constructor?: { name?: string } }).constructor?.name ?? "a class"}, which would arrive without its class`);
-  }
-  for (const symbol of Object.getOwnPropertySymbols(value)) fail(`it has a symbol key (${String(symbol)})`);
-  // Object.entries: array elements and any extra property set on an array
-  for (const [k, v] of Object.entries(value)) checkSendable(v, isArray && /^\d+$/.test(k) ? `${where}[${k}]` : `${where}.${k}`, next);
+/** The manager's values travel over a socket (copied, never shared), so the same rules as for a worker, without shared memory. */
+function checkValue(value: unknown, where: string): void {
+  checkSendable(value, where, { to: "the manager", sharedMemory: false });
 }
 
 function keyOf(key: unknown): string {
@@ -151,29 +120,6 @@ function functionSource(fn: unknown): string {
   return source;
 }
 
-/** Writes one message: 4-byte length, then v8-serialised payload. */
-function writeFrame(socket: net.Socket, payload: unknown): void {
-  const body = v8.serialize(payload);
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length);
-  socket.write(Buffer.concat([header, body]));
-}
-
-/** Splits a byte stream into messages. */
-function frameReader(onMessage: (message: unknown) => void): (chunk: Buffer) => void {
-  let buffered: Buffer = Buffer.alloc(0);
-  return (chunk) => {
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-    while (buffered.length >= 4) {
-      const length = buffered.readUInt32BE(0);
-      if (buffered.length < 4 + length) break;
-      const body = buffered.subarray(4, 4 + length);
-      buffered = buffered.subarray(4 + length);
-      onMessage(v8.deserialize(body));
-    }
-  };
-}
-
 let managerCount = 0;
 
 /**
@@ -190,43 +136,63 @@ export class Manager<V = unknown> implements ManagerLike<V> {
   readonly #data = new Map<string, V>();
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
+  /** Where proxies connect (see {@link ManagerReference}). */
   readonly address: string;
+  readonly #key: Buffer;
+  readonly #folder: string | undefined;
+  readonly #connectionErrors: ProtocolError[] = [];
   #open = true;
   readonly #resource = { terminate: () => this.shutdown() };
 
-  private constructor(server: net.Server, address: string) {
+  private constructor(server: net.Server, address: string, key: Buffer, folder: string | undefined) {
     this.#server = server;
     this.address = address;
+    this.#key = key;
+    this.#folder = folder;
   }
 
   /**
    * Starts a manager holding a copy of `initial` (a plain object or a Map).
+   * It listens on a local socket that only this user can open, in a folder of
+   * its own, and answers only proxies that present its secret key.
    * @throws UnsendableValueError if a value cannot be stored, naming its key.
    */
   static async start<V>(initial: Record<string, V> | Map<Key, V> = {}): Promise<Manager<V>> {
-    const address =
-      process.platform === "win32"
-        ? `\\\\.\\pipe\\kh-manager-${process.pid}-${++managerCount}`
-        : path.join(os.tmpdir(), `kh-manager-${process.pid}-${++managerCount}.sock`);
-    if (process.platform !== "win32") fs.rmSync(address, { force: true });
+    const serial = ++managerCount;
+    const folder = process.platform === "win32" ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), `kh-manager-${process.pid}-${serial}-`));
+    const address = folder === undefined ? `\\\\.\\pipe\\kh-manager-${process.pid}-${serial}-${randomBytes(8).toString("hex")}` : path.join(folder, "manager.sock");
     const server = net.createServer();
-    const manager = new Manager<V>(server, address);
-    const entries = initial instanceof Map ? [...initial] : Object.entries(initial);
-    for (const [key, value] of entries) await manager.set(key, value);
-    server.on("connection", (socket) => manager.#serve(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(address, () => resolve());
-    });
+    const manager = new Manager<V>(server, address, randomBytes(32), folder);
+    try {
+      const entries = initial instanceof Map ? [...initial] : Object.entries(initial);
+      for (const [key, value] of entries) await manager.set(key, value);
+      server.on("connection", (socket) => manager.#serve(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(address, () => resolve());
+      });
+    } catch (error) {
+      manager.#removeFolder();
+      throw error;
+    }
     // Idle connections must not keep a finished notebook or test alive.
     server.unref();
     registerResource(manager.#resource);
     return manager;
   }
 
-  /** The marker to pass to Pool tasks and Processes; they turn it into a proxy. */
+  /** The marker to pass to Pool tasks and Processes; they turn it into a proxy. It carries the secret key. */
   reference(): ManagerReference {
-    return { __khManager: this.address };
+    return { __khManager: this.address, key: this.#key.toString("hex") };
+  }
+
+  /**
+   * Connections the owner closed because their peer broke the protocol
+   * (garbage, a truncated or oversized frame, a wrong key), most recent last
+   * (at most 20 are kept). The owner and the other connections carry on.
+   */
+  get connectionErrors(): readonly ProtocolError[] {
+    return this.#connectionErrors;
   }
 
   async get(key: Key): Promise<V | undefined> {
@@ -234,7 +200,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
   }
   async set(key: Key, value: V): Promise<void> {
     const k = keyOf(key);
-    checkSendable(value, label(k));
+    checkValue(value, label(k));
     this.#apply({ op: "set", key: k, value });
   }
   async delete(key: Key): Promise<boolean> {
@@ -256,7 +222,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
     return Object.fromEntries(await this.entries());
   }
   async update<A extends unknown[]>(key: Key, fn: (current: V | undefined, ...args: A) => V, ...args: A): Promise<V> {
-    checkSendable(args, "the update's arguments");
+    checkValue(args, "the update's arguments");
     return this.#apply({ op: "update", key: keyOf(key), source: functionSource(fn), args }) as V;
   }
   async batch(operations: BatchOperation<V>[]): Promise<unknown[]> {
@@ -269,7 +235,12 @@ export class Manager<V = unknown> implements ManagerLike<V> {
     this.#open = false;
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#removeFolder();
     unregisterResource(this.#resource);
+  }
+
+  #removeFolder(): void {
+    if (this.#folder) fs.rmSync(this.#folder, { recursive: true, force: true });
   }
 
   /** Applies one operation, whole, and returns copies (never live references to the data). */
@@ -293,7 +264,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
       case "update": {
         const fn = new Function(`"use strict"; return (${operation.source});`)() as (current: unknown, ...args: unknown[]) => V;
         const next = fn(structuredClone(this.#data.get(operation.key)), ...operation.args);
-        checkSendable(next, label(operation.key));
+        checkValue(next, label(operation.key));
         this.#data.set(operation.key, structuredClone(next));
         return structuredClone(next);
       }
@@ -301,7 +272,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
         // Check and copy every value first, so a bad one stops the batch before anything changed.
         const prepared = operation.operations.map((o) => {
           if (o.op !== "set") return o;
-          checkSendable(o.value, label(o.key));
+          checkValue(o.value, label(o.key));
           return { ...o, value: structuredClone(o.value) };
         });
         return prepared.map((o) => this.#apply(o));
@@ -311,21 +282,64 @@ export class Manager<V = unknown> implements ManagerLike<V> {
 
   #serve(socket: net.Socket): void {
     this.#sockets.add(socket);
+    let authenticated = false;
+    const refuse = (error: ProtocolError): void => {
+      this.#connectionErrors.push(error);
+      if (this.#connectionErrors.length > 20) this.#connectionErrors.shift();
+      socket.destroy();
+    };
+    const reader = new FrameReader((message) => {
+      if (!authenticated) {
+        authenticated = hasKey(message, this.#key);
+        if (!authenticated) refuse(new ProtocolError("Manager: a connection did not present the manager's key first; it was closed."));
+        return;
+      }
+      const problem = malformedRequest(message);
+      if (problem) return refuse(new ProtocolError(`Manager: a connection sent a malformed request (${problem}); it was closed.`));
+      const { id, operation } = message as { id: number; operation: Operation };
+      try {
+        writeFrame(socket, { id, ok: true, value: this.#apply(operation) }, "the answer");
+      } catch (error) {
+        const e = error instanceof Error ? error : new Error(`a non-Error value was thrown: ${String(error)}`);
+        writeFrame(socket, { id, ok: false, error: { name: String(e.name), message: String(e.message), option: (e as InvalidOptionError).option } });
+      }
+    }, refuse);
+    socket.on("data", (chunk: Buffer) => reader.push(chunk));
+    socket.on("end", () => reader.end());
     socket.on("close", () => this.#sockets.delete(socket));
-    socket.on("error", () => socket.destroy()); // a worker that died mid-message: drop its partial frame
-    socket.on(
-      "data",
-      frameReader((message) => {
-        const { id, operation } = message as { id: number; operation: Operation };
-        try {
-          writeFrame(socket, { id, ok: true, value: this.#apply(operation) });
-        } catch (error) {
-          const e = error instanceof Error ? error : new Error(`a non-Error value was thrown: ${String(error)}`);
-          writeFrame(socket, { id, ok: false, error: { name: e.name, message: e.message, option: (e as InvalidOptionError).option } });
-        }
-      }),
-    );
+    socket.on("error", () => socket.destroy()); // a worker that died mid-message: its partial frame is dropped
   }
+}
+
+/** True if the first message is `{ key }` with this manager's key (compared in constant time). */
+function hasKey(message: unknown, key: Buffer): boolean {
+  const given = (message as { key?: unknown } | null)?.key;
+  if (typeof given !== "string" || !/^[0-9a-f]{64}$/.test(given)) return false;
+  return timingSafeEqual(Buffer.from(given, "hex"), key);
+}
+
+const OPERATIONS = new Set(["get", "set", "delete", "has", "keys", "entries", "size", "update", "batch"]);
+const BATCH_OPERATIONS = new Set(["get", "set", "delete", "has"]);
+
+/** What is wrong with a request from a proxy, or undefined if it is well formed. */
+function malformedRequest(message: unknown): string | undefined {
+  const m = message as { id?: unknown; operation?: Record<string, unknown> } | null;
+  if (typeof m !== "object" || m === null || !Number.isSafeInteger(m.id)) return "no integer id";
+  const o = m.operation;
+  if (typeof o !== "object" || o === null || !OPERATIONS.has(o.op as string)) return "an unknown operation";
+  if ("key" in o && typeof o.key !== "string") return "a key that is not a string";
+  if (["get", "set", "delete", "has", "update"].includes(o.op as string) && typeof o.key !== "string") return "a missing key";
+  if (o.op === "update" && (typeof o.source !== "string" || !Array.isArray(o.args))) return "an update without source and arguments";
+  if (o.op === "batch") {
+    if (!Array.isArray(o.operations)) return "a batch without operations";
+    for (const b of o.operations as unknown[]) {
+      const item = b as { op?: unknown; key?: unknown } | null;
+      if (typeof item !== "object" || item === null || !BATCH_OPERATIONS.has(item.op as string) || typeof item.key !== "string") {
+        return "a batch with a malformed operation";
+      }
+    }
+  }
+  return undefined;
 }
 
 function normaliseBatch<V>(operations: BatchOperation<V>[]): Operation[] {
@@ -346,14 +360,25 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(readonly address: string) {}
+  readonly #key: string;
+
+  /**
+   * @param address - where the manager listens (`reference.__khManager`).
+   * @param key - the manager's secret (`reference.key`); usually you call {@link connectManager} instead.
+   */
+  constructor(
+    readonly address: string,
+    key: string,
+  ) {
+    this.#key = key;
+  }
 
   async get(key: Key): Promise<V | undefined> {
     return (await this.#call({ op: "get", key: keyOf(key) })) as V | undefined;
   }
   async set(key: Key, value: V): Promise<void> {
     const k = keyOf(key);
-    checkSendable(value, label(k));
+    checkValue(value, label(k));
     await this.#call({ op: "set", key: k, value });
   }
   async delete(key: Key): Promise<boolean> {
@@ -375,12 +400,12 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
     return Object.fromEntries(await this.entries());
   }
   async update<A extends unknown[]>(key: Key, fn: (current: V | undefined, ...args: A) => V, ...args: A): Promise<V> {
-    checkSendable(args, "the update's arguments");
+    checkValue(args, "the update's arguments");
     return (await this.#call({ op: "update", key: keyOf(key), source: functionSource(fn), args })) as V;
   }
   async batch(operations: BatchOperation<V>[]): Promise<unknown[]> {
     const normalised = normaliseBatch(operations);
-    for (const o of normalised) if (o.op === "set") checkSendable(o.value, label(o.key));
+    for (const o of normalised) if (o.op === "set") checkValue(o.value, label(o.key));
     return (await this.#call({ op: "batch", operations: normalised })) as unknown[];
   }
 
@@ -394,25 +419,34 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
     if (this.#socket) return this.#socket;
     const socket = net.createConnection(this.address);
     socket.unref(); // a waiting request holds the worker open through its promise, not the socket
-    socket.on("data", frameReader((message) => {
-      const { id, ok, value, error } = message as { id: number; ok: boolean; value?: unknown; error?: { name: string; message: string; option?: string } };
-      const waiter = this.#pending.get(id);
-      if (!waiter) return;
-      this.#pending.delete(id);
-      if (ok) waiter.resolve(value);
-      else {
-        const e = error!.name === "UnsendableValueError" ? new UnsendableValueError(error!.option ?? "value", error!.message) : new Error(error!.message);
-        if (!(e instanceof UnsendableValueError)) e.name = error!.name;
-        waiter.reject(e);
-      }
-    }));
-    const failAll = (why: string): void => {
-      for (const waiter of this.#pending.values()) waiter.reject(new ManagerUnavailableError(`The manager at ${this.address} is unavailable: ${why}.`));
+    const failAll = (error: Error): void => {
+      for (const waiter of this.#pending.values()) waiter.reject(error);
       this.#pending.clear();
-      this.#socket = undefined;
+      if (this.#socket === socket) this.#socket = undefined;
     };
-    socket.on("error", (error) => failAll(error.message));
-    socket.on("close", () => failAll("the connection closed"));
+    const unavailable = (why: string): void => failAll(new ManagerUnavailableError(`The manager at ${this.address} is unavailable: ${why}.`));
+    const reader = new FrameReader(
+      (message) => {
+        const { id, ok, value, error } = (message ?? {}) as { id?: number; ok?: boolean; value?: unknown; error?: { name?: string; message?: string; option?: string } };
+        const waiter = typeof id === "number" ? this.#pending.get(id) : undefined;
+        if (!waiter) return;
+        this.#pending.delete(id!);
+        if (ok) return waiter.resolve(value);
+        const name = String(error?.name ?? "Error");
+        const text = String(error?.message ?? "the manager reported an error without a message");
+        const e = name === "UnsendableValueError" ? new UnsendableValueError(error?.option ?? "value", text) : new Error(text);
+        if (!(e instanceof UnsendableValueError)) e.name = name;
+        waiter.reject(e);
+      },
+      (error) => {
+        failAll(error);
+        socket.destroy();
+      },
+    );
+    socket.on("data", (chunk: Buffer) => reader.push(chunk));
+    socket.on("error", (error) => unavailable(error.message));
+    socket.on("close", () => unavailable("the connection closed (was the manager shut down?)"));
+    writeFrame(socket, { key: this.#key });
     this.#socket = socket;
     return socket;
   }
@@ -425,7 +459,7 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
       const socket = this.#connect();
       socket.ref();
       try {
-        writeFrame(socket, { id, operation });
+        writeFrame(socket, { id, operation }, "the request");
       } catch (error) {
         this.#pending.delete(id); // never sent: nothing will answer it
         reject(error as Error);
@@ -439,5 +473,5 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
 /** Turns a {@link ManagerReference} (from arguments) into a proxy. */
 export function connectManager<V = unknown>(reference: ManagerReference): ManagerProxy<V> {
   if (!isManagerReference(reference)) throw new InvalidOptionError("`reference`", "Expected the value of `manager.reference()`.");
-  return new ManagerProxy<V>(reference.__khManager);
+  return new ManagerProxy<V>(reference.__khManager, reference.key);
 }

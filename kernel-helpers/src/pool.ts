@@ -17,8 +17,7 @@ import { toTaskSpec, type TaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
 import { checkChoice, checkInteger } from "./validate";
 import { registerResource, unregisterResource } from "./cleanup";
-import { encodeArgs } from "./process-protocol";
-import { InvalidOptionError } from "./errors";
+import { encodeValue, type EncodeOptions } from "./process-protocol";
 
 /** Where pool workers run: `"thread"` (worker_threads, one process) or `"process"` (child_process.fork). */
 export type Backend = "thread" | "process";
@@ -90,9 +89,9 @@ export class AsyncResult<T> {
    *
    * @param timeoutMs - reject with {@link TimeoutError} after this long (the task keeps running).
    */
-  get(timeoutMs?: number): Promise<T> {
+  async get(timeoutMs?: number): Promise<T> {
     if (timeoutMs === undefined) return this.#promise;
-    checkInteger("`timeoutMs`", timeoutMs, { min: 0 });
+    checkInteger("`timeoutMs`", timeoutMs, { min: 0, max: 2 ** 31 - 1 });
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new TimeoutError(`The task did not finish within ${timeoutMs} ms (it is still running).`)),
@@ -141,6 +140,8 @@ export class Pool {
   #state: State = "running";
   readonly #pool: workerpool.Pool;
   readonly #pending = new Set<Promise<unknown>>();
+  /** How arguments are checked and encoded for this pool's workers. */
+  readonly #encoding: EncodeOptions;
 
   /**
    * Starts a pool. Workers start right away, as in Python.
@@ -150,6 +151,7 @@ export class Pool {
   constructor(options: PoolOptions = {}) {
     this.workers = checkInteger("`workers`", options.workers ?? os.availableParallelism(), { min: 1, max: 1024 });
     this.backend = checkChoice("`backend`", options.backend ?? "thread", BACKENDS);
+    this.#encoding = { allowQueues: false, sharedMemory: this.backend === "thread", to: "a worker" };
     this.#pool = workerpool.pool(path.join(__dirname, "workers", "pool-worker.js"), {
       minWorkers: this.workers,
       maxWorkers: this.workers,
@@ -158,6 +160,10 @@ export class Pool {
       // which is where tslab captures cell output (a child process writing to
       // the inherited file descriptor would bypass the notebook).
       emitStdStreams: true,
+      // The process backend speaks structured clone too (v8 serialisation),
+      // not JSON: Map, Set, Date, typed arrays, BigInt, NaN, -0 and undefined
+      // arrive as they left, exactly as with worker threads.
+      forkOpts: { serialization: "advanced" },
     });
     registerResource(this);
   }
@@ -174,6 +180,9 @@ export class Pool {
    * @param task - a named task (e.g. `"leibnizPi"`) or a self-contained function.
    * @param args - the task's arguments as an array (sent by structured clone).
    * @throws PoolClosedError if `close()` or `terminate()` was called.
+   * @throws UnsendableValueError if an argument cannot be sent (a function, a
+   *   symbol, a class instance...), naming its path, e.g. `args[0].callback`;
+   *   nothing is sent then.
    * @example const h = pool.applyAsync("leibnizPi", [5_000_000]); await h.get();
    */
   applyAsync<K extends TaskName>(task: K, args: TaskArgs<K>): AsyncResult<TaskResult<K>>;
@@ -182,7 +191,7 @@ export class Pool {
     this.#assertRunning();
     if (!Array.isArray(args)) throw new TypeError("Expected `args` to be an array of the task's arguments.");
     const spec = toTaskSpec(task);
-    return new AsyncResult(this.#exec(spec, "runTask", [spec, encodeTaskArgs(args)]));
+    return new AsyncResult(this.#exec(spec, "runTask", [spec, encodeValue(args, "args", this.#encoding)]));
   }
 
   /**
@@ -196,7 +205,7 @@ export class Pool {
   map<K extends TaskName>(task: K, items: readonly TaskArgs<K>[0][], options?: MapOptions): Promise<TaskResult<K>[]>;
   map<T, R>(task: (item: T) => R, items: readonly T[], options?: MapOptions): Promise<Awaited<R>[]>;
   map(task: TaskName | ((item: never) => unknown), items: readonly unknown[], options: MapOptions = {}): Promise<unknown[]> {
-    return this.#mapChunks(task, items, (item) => [item], options);
+    return this.#mapChunks(task, items, (item, i) => [encodeValue(item, `items[${i}]`, this.#encoding)], options);
   }
 
   /**
@@ -206,9 +215,9 @@ export class Pool {
   starmap<K extends TaskName>(task: K, argsList: readonly TaskArgs<K>[], options?: MapOptions): Promise<TaskResult<K>[]>;
   starmap<A extends unknown[], R>(task: (...args: A) => R, argsList: readonly A[], options?: MapOptions): Promise<Awaited<R>[]>;
   starmap(task: TaskName | ((...args: never[]) => unknown), argsList: readonly unknown[][], options: MapOptions = {}): Promise<unknown[]> {
-    return this.#mapChunks(task, argsList, (args) => {
-      if (!Array.isArray(args)) throw new TypeError("Expected every item of `argsList` to be an array of arguments.");
-      return args;
+    return this.#mapChunks(task, argsList, (args, i) => {
+      if (!Array.isArray(args)) throw new TypeError(`Expected every item of \`argsList\` to be an array of arguments; argsList[${i}] is not.`);
+      return encodeValue(args, `argsList[${i}]`, this.#encoding) as unknown[];
     }, options);
   }
 
@@ -259,13 +268,13 @@ export class Pool {
   async #mapChunks(
     task: unknown,
     items: readonly unknown[],
-    toArgs: (item: unknown) => unknown[],
+    toArgs: (item: unknown, index: number) => unknown[],
     options: MapOptions,
   ): Promise<unknown[]> {
     this.#assertRunning();
     if (!Array.isArray(items)) throw new TypeError("Expected the items to be an array.");
     const spec = toTaskSpec(task);
-    const argsList = items.map((item) => encodeTaskArgs(toArgs(item)));
+    const argsList = items.map((item, index) => toArgs(item, index));
     const chunkSize =
       options.chunkSize === undefined
         ? Math.max(1, Math.ceil(argsList.length / (this.workers * 4)))
@@ -283,14 +292,22 @@ export class Pool {
   }
 
   #exec(spec: TaskSpec, method: "runTask" | "runChunk", params: unknown[]): Promise<unknown> {
-    const promise = Promise.resolve(
-      this.#pool.exec(method, params, {
-        on: (payload: { stdout?: string; stderr?: string }) => {
-          if (payload.stdout) process.stdout.write(payload.stdout);
-          if (payload.stderr) process.stderr.write(payload.stderr);
-        },
-      }),
-    ).catch((error: unknown) => {
+    let dispatched: Promise<unknown>;
+    try {
+      dispatched = Promise.resolve(
+        this.#pool.exec(method, params, {
+          on: (payload: { stdout?: string; stderr?: string }) => {
+            if (payload.stdout) process.stdout.write(payload.stdout);
+            if (payload.stderr) process.stderr.write(payload.stderr);
+          },
+        }),
+      );
+    } catch (error) {
+      // workerpool sends at once when a worker is idle, so a send that fails
+      // throws here; the arguments were checked, so this is a last resort
+      dispatched = Promise.reject(error);
+    }
+    const promise = dispatched.catch((error: unknown) => {
       throw this.#translateError(spec, error);
     });
     this.#pending.add(promise);
@@ -330,15 +347,6 @@ export class Pool {
     const name = ownName ?? fromStack ?? "Error";
     const hint = spec.kind === "inline" && name === "ReferenceError" ? INLINE_HINT : undefined;
     return new TaskError(spec.name, name, message, stack, hint);
-  }
-}
-
-/** Managers in a task's arguments travel as references (workers get a proxy); Queues are refused. */
-function encodeTaskArgs(args: unknown[]): unknown[] {
-  try {
-    return encodeArgs(args, false) as unknown[];
-  } catch (error) {
-    throw new InvalidOptionError("`args`", (error as Error).message);
   }
 }
 

@@ -5,6 +5,7 @@
 import { isQueueReference, Queue, type QueueReference } from "./queue";
 import { connectManager, isManagerReference, Manager, type ManagerProxy } from "./manager";
 import type { TaskSpec } from "./task-spec";
+import { checkSendable, UnsendableValueError } from "./sendable";
 
 /** What a process runs: a named task, an inline function's source, or an export of a module file. */
 export type TargetSpec = TaskSpec | { kind: "module"; path: string; exportName: string; name: string };
@@ -13,7 +14,7 @@ export type TargetSpec = TaskSpec | { kind: "module"; path: string; exportName: 
 export type ToWorker =
   | { kind: "start"; target: TargetSpec; args: unknown[]; name: string }
   | { kind: "queue-reply"; requestId: number; ok: true; value: unknown }
-  | { kind: "queue-reply"; requestId: number; ok: false; error: { name: string; message: string } };
+  | { kind: "queue-reply"; requestId: number; ok: false; error: { name: string; message: string; option?: string } };
 
 /** The queue operations a worker may ask of the owner. */
 export type QueueOperation = "put" | "get" | "size" | "taskDone";
@@ -50,38 +51,50 @@ function mapDeep(value: unknown, leaf: (v: unknown) => unknown | undefined): unk
   return value;
 }
 
-/** True if a Queue or Manager sits somewhere inside a class instance, where encoding cannot reach it. */
-function hiddenQueue(value: unknown, seen = new Set<unknown>()): boolean {
-  if (value === null || typeof value !== "object" || seen.has(value)) return false;
-  seen.add(value);
-  if (value instanceof Queue || value instanceof Manager) return true;
-  const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
-  return children.some((child) => hiddenQueue(child, seen));
+const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
+
+/** Options of {@link encodeValue}. */
+export interface EncodeOptions {
+  /** False for Pool tasks, whose workers have no queue channel. */
+  allowQueues: boolean;
+  /** False when the value goes to a child process (no shared memory). */
+  sharedMemory: boolean;
+  /** The destination, for messages: "a worker", "Process-1"... */
+  to: string;
 }
 
 /**
- * Replaces every {@link Queue} and {@link Manager} inside arrays, plain
- * objects, Maps and Sets by its reference.
- * @param allowQueues - false for Pool tasks, whose workers have no queue channel.
- * @throws Error if a Queue or Manager is inside another kind of object (a
- *   class instance), which would arrive in the worker as a lifeless copy, or
- *   if a Queue is given where queues are not allowed.
+ * Checks that `value` can travel (see {@link checkSendable}) and replaces
+ * every {@link Queue} and {@link Manager} inside it by its reference.
+ * @param where - the name of the value in messages, e.g. `args` or `items[3]`.
+ * @throws UnsendableValueError naming the path to the part that cannot be
+ *   sent, or a Queue given where queues are not allowed.
  */
-export function encodeArgs(value: unknown, allowQueues = true): unknown {
+export function encodeValue(value: unknown, where: string, options: EncodeOptions): unknown {
   // Fast path: most task arguments are numbers and strings.
-  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")) return value;
-  const encoded = mapDeep(value, (v) => {
+  if (isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive))) return value;
+  checkSendable(value, where, {
+    to: options.to,
+    sharedMemory: options.sharedMemory,
+    isReference: (v) => v instanceof Queue || v instanceof Manager,
+  });
+  // no cycles past this point: checkSendable refuses them
+  return mapDeep(value, (v) => {
     if (v instanceof Manager) return v.reference();
     if (!(v instanceof Queue)) return undefined;
-    if (!allowQueues) {
-      throw new Error(`Queue "${v.name}" cannot be passed to a Pool task: a Pool returns results directly (use a Process for queue-fed workers)`);
+    if (!options.allowQueues) {
+      throw new UnsendableValueError(
+        where,
+        `Queue "${v.name}" cannot be passed to a Pool task (it is in ${where}): a Pool returns results directly (use a Process for queue-fed workers).`,
+      );
     }
     return v.toReference();
   });
-  if (hiddenQueue(encoded)) {
-    throw new Error("a Queue or Manager inside a class instance cannot be sent; pass it directly, or in an array, plain object, Map or Set");
-  }
-  return encoded;
+}
+
+/** {@link encodeValue} for an argument list (named `args` in messages). */
+export function encodeArgs(args: unknown[], options: EncodeOptions): unknown[] {
+  return encodeValue(args, "args", options) as unknown[];
 }
 
 const proxies = new Map<string, ManagerProxy>();
@@ -92,7 +105,7 @@ const proxies = new Map<string, ManagerProxy>();
  * manager, shared by the tasks of this worker).
  */
 export function decodeArgs(value: unknown, makeQueue: (ref: QueueReference) => unknown): unknown {
-  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")) return value;
+  if (isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive))) return value;
   return mapDeep(value, (v) => {
     if (isQueueReference(v)) return makeQueue(v);
     if (!isManagerReference(v)) return undefined;

@@ -5,16 +5,15 @@
  * back through a {@link Queue}; a crash is reported by `join()` with its cause.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import v8 from "node:v8";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { registerResource, unregisterResource } from "./cleanup";
-import { InvalidOptionError } from "./errors";
+import { InvalidOptionError, ProtocolError } from "./errors";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
 import { queueById, Queue } from "./queue";
 import { toTaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
-import { checkChoice, checkInteger } from "./validate";
+import { checkChoice, checkInteger, describeValue } from "./validate";
 import { BACKENDS, type Backend } from "./pool";
 
 /** A target in a module file: `{ module: "/abs/path/job.js", exportName: "run" }`. */
@@ -98,7 +97,9 @@ export class Process {
   /**
    * @param options - `target` (a named task, a self-contained function, or a
    *   `{ module, exportName }`), `args`, `backend` and `name`.
-   * @throws InvalidOptionError for a bad target, backend or arguments that cannot be sent.
+   * @throws InvalidOptionError for a bad target or backend, and its subclass
+   *   UnsendableValueError for arguments that cannot be sent, naming the path
+   *   (`args[1].callback`).
    */
   constructor(options: ProcessOptions & { target: TaskName | ((...args: never[]) => unknown) | ModuleTarget });
   constructor(options: ProcessOptions & { target: TaskName | ((...args: never[]) => unknown) | ModuleTarget }) {
@@ -109,25 +110,10 @@ export class Process {
     const args = options.args ?? [];
     if (!Array.isArray(args)) throw new InvalidOptionError("`args`", "Expected `args` to be an array of the target's arguments.");
     this.#consumerId = `${this.name}#${++consumerSerial}`;
-    try {
-      this.#args = encodeArgs(args) as unknown[];
-    } catch (error) {
-      throw new InvalidOptionError("`args`", `The arguments of ${this.name} cannot be sent: ${(error as Error).message}.`);
-    }
+    // What a worker thread receives is a structured clone; a child process
+    // gets a v8-serialised copy, which cannot carry shared memory.
+    this.#args = encodeArgs(args, { allowQueues: true, sharedMemory: this.backend === "thread", to: this.name });
     this.#queues = [...referencedQueueIds(this.#args)].map((id) => queueById(id)!).filter(Boolean);
-    try {
-      // What a worker thread receives is a structured clone; a child process
-      // gets a v8-serialised copy, which cannot carry shared memory.
-      if (this.backend === "process") v8.serialize(this.#args);
-      else structuredClone(this.#args);
-    } catch (error) {
-      throw new InvalidOptionError(
-        "`args`",
-        `The arguments of ${this.name} cannot be sent to a worker (${(error as Error).message}). ` +
-          "Only data can be sent (numbers, strings, arrays, plain objects, typed arrays, Maps, Sets), Queues and Managers" +
-          (this.backend === "process" ? "; a child process cannot share memory (SharedArrayBuffer): use the thread backend." : "."),
-      );
-    }
   }
 
   /** Process id of the child (for a thread: this process's pid); undefined before start. */
@@ -174,18 +160,7 @@ export class Process {
       // Forward output to this process's streams, where tslab captures it for the notebook.
       child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
       child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
-      child.on("message", (m) =>
-        this.#onMessage(m as FromWorker, (r) => {
-          // A send that throws here would be an uncaught exception in the notebook's kernel:
-          // record it as this process's failure and stop the child instead.
-          try {
-            if (child.connected) child.send(r);
-          } catch (error) {
-            this.#workerError ??= { name: "SendError", message: `could not send to the worker: ${(error as Error).message}` };
-            child.kill("SIGKILL");
-          }
-        }),
-      );
+      child.on("message", (m) => this.#onMessage(m, (r) => (child.connected ? child.send(r) : undefined)));
       child.on("exit", (code, signal) => onExit(code, signal));
       child.on("error", () => undefined); // reported through "exit"
       this.#child = child;
@@ -193,7 +168,7 @@ export class Process {
       const thread = new Worker(entry, { stdout: true, stderr: true });
       thread.stdout.on("data", (d: Buffer) => process.stdout.write(d));
       thread.stderr.on("data", (d: Buffer) => process.stderr.write(d));
-      thread.on("message", (m) => this.#onMessage(m as FromWorker, (r) => thread.postMessage(r)));
+      thread.on("message", (m) => this.#onMessage(m, (r) => thread.postMessage(r)));
       thread.on("error", (error) => (this.#workerError ??= { name: error.name, message: error.message, stack: error.stack }));
       thread.on("exit", (code) => onExit(code, null));
       this.#thread = thread;
@@ -243,7 +218,29 @@ export class Process {
     await this.#exited;
   }
 
-  #onMessage(message: FromWorker, reply: (message: ToWorker) => void): void {
+  /**
+   * Stops the worker after a failure of the channel itself (a malformed
+   * message, or a reply that could not be sent): recorded as its failure, so
+   * join() reports it; the notebook and the other workers carry on.
+   */
+  #channelFailed(error: Error): void {
+    this.#workerError ??= { name: error.name, message: error.message };
+    if (this.#child) this.#child.kill("SIGKILL");
+    else void this.#thread?.terminate();
+  }
+
+  #onMessage(received: unknown, send: (message: ToWorker) => void): void {
+    const problem = malformed(received);
+    if (problem) return this.#channelFailed(new ProtocolError(`${this.name} sent a malformed message (${problem}); it was stopped.`));
+    const message = received as FromWorker;
+    // A send that throws here would be an uncaught exception in the notebook's kernel.
+    const reply = (r: ToWorker): void => {
+      try {
+        send(r);
+      } catch (error) {
+        this.#channelFailed(new ProtocolError(`could not send to ${this.name}: ${(error as Error).message}`));
+      }
+    };
     if (message.kind === "ready") {
       reply({ kind: "start", target: this.#target, args: this.#args, name: this.name });
     } else if (message.kind === "failed") {
@@ -252,7 +249,7 @@ export class Process {
       const queue = queueById(message.queueId);
       const answer = (value: unknown): void => reply({ kind: "queue-reply", requestId: message.requestId, ok: true, value });
       const refuse = (error: Error): void =>
-        reply({ kind: "queue-reply", requestId: message.requestId, ok: false, error: { name: error.name, message: error.message } });
+        reply({ kind: "queue-reply", requestId: message.requestId, ok: false, error: { name: error.name, message: error.message, option: (error as InvalidOptionError).option } });
       if (!queue) return refuse(new Error(`No queue with id ${message.queueId} in the owner process.`));
       try {
         if (message.op === "put") answer(queue.putFrom(this.name, message.item));
@@ -281,6 +278,27 @@ export class Process {
         : `it exited with code ${this.#exitCode}`;
     this.#failure = new ProcessFailedError(this.name, reason, this.#exitCode, this.#signal, this.#workerError, orphaned);
   }
+}
+
+const QUEUE_OPS = new Set(["put", "get", "size", "taskDone"]);
+
+/** What is wrong with a message from a worker, or undefined if it is well formed. */
+function malformed(message: unknown): string | undefined {
+  if (typeof message !== "object" || message === null) return `not an object: ${typeof message}`;
+  const m = message as Record<string, unknown>;
+  if (m.kind === "ready") return undefined;
+  if (m.kind === "failed") {
+    const e = m.error as Record<string, unknown> | null;
+    return typeof e === "object" && e !== null && typeof e.name === "string" && typeof e.message === "string" ? undefined : "a failure without name and message";
+  }
+  if (m.kind === "queue") {
+    if (!Number.isSafeInteger(m.requestId) || !Number.isSafeInteger(m.queueId)) return "a queue request without integer ids";
+    if (!QUEUE_OPS.has(m.op as string)) return `unknown queue operation ${describeValue(m.op)}`;
+    if (m.timeoutMs !== undefined && !Number.isSafeInteger(m.timeoutMs)) return "a non-integer timeout";
+    if (m.block !== undefined && typeof m.block !== "boolean") return "a non-boolean block flag";
+    return undefined;
+  }
+  return `unknown kind ${describeValue(m.kind)}`;
 }
 
 /** Options of {@link collectResults}. */

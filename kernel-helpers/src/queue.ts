@@ -19,6 +19,7 @@
  */
 import { InvalidOptionError } from "./errors";
 import { checkInteger } from "./validate";
+import { checkSendable } from "./sendable";
 
 /** `get` found nothing (non-blocking, or after its timeout): Python's `queue.Empty`. */
 export class QueueEmpty extends Error {
@@ -148,6 +149,12 @@ export class Queue<T> implements QueueLike<T> {
     return this.#orphans;
   }
 
+  /**
+   * Appends an item (a copy travels to whoever takes it).
+   * Rejects with {@link QueueClosedError} if the queue is closed, and with
+   * UnsendableValueError, naming the path, if the item cannot be sent (a
+   * function, a class instance, a SharedArrayBuffer...).
+   */
   async put(item: T): Promise<void> {
     this.putFrom(PARENT, item);
   }
@@ -198,9 +205,14 @@ export class Queue<T> implements QueueLike<T> {
     return this.#items.splice(0);
   }
 
-  /** @internal A put on behalf of a consumer (the owner or a worker), named in errors. */
+  /**
+   * @internal A put on behalf of a consumer (the owner or a worker), named in
+   * errors. The item must be able to reach any consumer, thread or process:
+   * data only, and no shared memory (a queue copies its items).
+   */
   putFrom(consumerName: string, item: T): void {
     if (this.#closed) throw new QueueClosedError(`Queue "${this.name}" is closed: no more items can be put (by ${consumerName}).`);
+    checkSendable(item, "item", { to: `queue "${this.name}"`, sharedMemory: false });
     this.#deliver(item);
   }
 

@@ -18,6 +18,7 @@
  */
 import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { types } from "node:util";
 import {
   InvalidOptionError,
@@ -39,7 +40,7 @@ import {
   type ManagerLike,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf, probePid } from "../test-helpers";
+import { rejectionOf, probePid, thrownBy } from "../test-helpers";
 
 const backends: Backend[] = ["thread", "process"];
 
@@ -76,7 +77,9 @@ describe("the owner's API", () => {
     const manager = await Manager.start<{ Sequence: number[]; CompFinished: boolean }>(initial);
     expect(liveResourceCount()).toBe(1);
     expect(fs.existsSync(manager.address)).toBe(true);
-    expect(manager.reference()).toEqual({ __khManager: manager.address });
+    // a socket in a folder only this user may open, and a 256-bit key that proxies must present
+    expect((fs.statSync(path.dirname(manager.address)).mode & 0o777).toString(8)).toBe("700");
+    expect(manager.reference()).toEqual({ __khManager: manager.address, key: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(await manager.keys()).toEqual(["1", "b"]);
     expect(await manager.get(1)).toEqual({ Sequence: [0, 1], CompFinished: false });
     expect(await manager.get("1")).toEqual({ Sequence: [0, 1], CompFinished: false });
@@ -85,6 +88,7 @@ describe("the owner's API", () => {
     await manager.shutdown();
     expect(liveResourceCount()).toBe(0);
     expect(fs.existsSync(manager.address)).toBe(false);
+    expect(fs.existsSync(path.dirname(manager.address))).toBe(false);
   });
 
   test("start accepts a Map, and its numeric keys become strings", async () => {
@@ -926,12 +930,13 @@ describe("a counter in shared memory (incrementSharedCounter)", () => {
     await closeAndJoin(pool);
   });
 
-  test("a process pool cannot share memory: the task fails with a clear error and the buffer is untouched", async () => {
+  test("a process pool cannot share memory: the task is refused at submission with a clear error and the buffer is untouched", async () => {
     const buffer = new SharedArrayBuffer(8);
     const pool = new Pool({ workers: 1, backend: "process" });
-    const error = await rejectionOf(pool.applyAsync("incrementSharedCounter", [buffer, 10, true]).get());
-    expect(error).toBeInstanceOf(TaskError);
-    expect((error as Error).message).toMatch(/child processes cannot share memory: use the thread backend/);
+    const error = thrownBy(() => pool.applyAsync("incrementSharedCounter", [buffer, 10, true]));
+    expect(error).toBeInstanceOf(UnsendableValueError);
+    expect((error as UnsendableValueError).option).toBe("args[0]");
+    expect((error as Error).message).toMatch(/child processes cannot share memory.*Use the thread backend/);
     expect([...new Int32Array(buffer)]).toEqual([0, 0]);
     await closeAndJoin(pool);
   });
@@ -947,13 +952,13 @@ describe("a counter in shared memory (incrementSharedCounter)", () => {
       }
       return undefined;
     })();
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    expect((error as InvalidOptionError).option).toBe("`args`");
+    expect(error).toBeInstanceOf(UnsendableValueError);
+    expect((error as InvalidOptionError).option).toBe("args[0]");
   });
 });
 
 describe("Pool task arguments", () => {
-  test("a Queue in a task's args is refused with InvalidOptionError naming `args`; a Manager is accepted", async () => {
+  test("a Queue in a task's args is refused with UnsendableValueError naming where it is; a Manager is accepted", async () => {
     const pool = new Pool({ workers: 1, backend: "thread" });
     const queue = new Queue<number>("not-for-pools");
     const refused: unknown[] = [];
@@ -967,9 +972,9 @@ describe("Pool task arguments", () => {
     })());
     refused.push(await rejectionOf(pool.map("echo", [1, { nested: [queue] }])));
     refused.push(await rejectionOf(pool.starmap("echo", [[new Map([["q", queue]])]])));
+    expect(refused.map((e) => (e as InvalidOptionError).option)).toEqual(["args", "items[1]", "argsList[0]"]);
     for (const error of refused) {
-      expect(error).toBeInstanceOf(InvalidOptionError);
-      expect((error as InvalidOptionError).option).toBe("`args`");
+      expect(error).toBeInstanceOf(UnsendableValueError);
       expect((error as Error).message).toContain('Queue "not-for-pools" cannot be passed to a Pool task');
     }
     const manager = await Manager.start<number>({ a: 1 });
@@ -977,8 +982,9 @@ describe("Pool task arguments", () => {
       constructor(readonly m: unknown) {}
     }
     const hidden = await rejectionOf(pool.map("echo", [new Holder(manager)]));
-    expect(hidden).toBeInstanceOf(InvalidOptionError);
-    expect((hidden as Error).message).toMatch(/inside a class instance/);
+    expect(hidden).toBeInstanceOf(UnsendableValueError);
+    expect((hidden as InvalidOptionError).option).toBe("items[0]");
+    expect((hidden as Error).message).toMatch(/instance of Holder, which would arrive without its class/);
     // A Manager inside arrays and plain objects arrives as a proxy.
     expect(
       await pool.applyAsync(async (box: { managers: ManagerLike<number>[] }) => box.managers[0]!.get("a"), [{ managers: [manager] }]).get(),

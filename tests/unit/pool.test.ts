@@ -232,10 +232,12 @@ describe.each(backends)("Pool with %s workers", (backend) => {
       expect(await handle.get(10_000)).toBe("late"); // a generous timeout does not fire
     });
 
-    test("AsyncResult.get with a negative or fractional timeout throws InvalidOptionError", async () => {
+    test("AsyncResult.get with a negative or fractional timeout rejects (never throws) with InvalidOptionError", async () => {
       const handle = pool.applyAsync("echo", [1]);
-      expect(() => handle.get(-1)).toThrow(InvalidOptionError);
-      expect(() => handle.get(1.5)).toThrow(InvalidOptionError);
+      const negative = handle.get(-1);
+      const fractional = handle.get(1.5);
+      await expect(negative).rejects.toThrow(InvalidOptionError);
+      await expect(fractional).rejects.toThrow(InvalidOptionError);
       await handle.get();
     });
 

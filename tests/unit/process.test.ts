@@ -18,6 +18,7 @@ import {
   InvalidOptionError,
   Process,
   ProcessFailedError,
+  UnsendableValueError,
   Queue,
   liveResourceCount,
   terminateAll,
@@ -25,7 +26,7 @@ import {
   type ModuleTarget,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf, probePid } from "../test-helpers";
+import { rejectionOf, probePid, thrownBy } from "../test-helpers";
 
 const backends: Backend[] = ["process", "thread"];
 
@@ -43,16 +44,6 @@ function expectGone(p: Process): void {
     expect(p.pid).not.toBe(process.pid);
     expect(probePid(p.pid!)).toBe("ESRCH");
   }
-}
-
-/** Calls `fn` and returns what it threw. */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("Expected a throw.");
 }
 
 type Target = ConstructorParameters<typeof Process>[0]["target"];
@@ -504,15 +495,16 @@ describe("option validation (nothing starts)", () => {
     return error as InvalidOptionError;
   }
 
-  test.each(backends)("a function inside args (%s backend) throws InvalidOptionError naming `args`", (backend) => {
+  test.each(backends)("a function inside args (%s backend) throws UnsendableValueError naming its path", (backend) => {
     const error = refusal({ target: "sumRandomNumbersToQueue", args: [1, () => 2], backend });
-    expect(error.option).toBe("`args`");
-    expect(error.message).toContain("cannot be sent");
+    expect(error).toBeInstanceOf(UnsendableValueError);
+    expect(error.option).toBe("args[1]");
+    expect(error.message).toMatch(/^Cannot send args\[1\] to Process-\d+: it is a function/);
   });
 
-  test("a function nested in an object inside args throws InvalidOptionError naming `args`", () => {
+  test("a function nested in an object inside args throws UnsendableValueError naming the path inside it", () => {
     const error = refusal({ target: "sumRandomNumbersToQueue", args: [{ deep: { callback: () => 1 } }] });
-    expect(error.option).toBe("`args`");
+    expect(error.option).toBe("args[0].deep.callback");
   });
 
   test("args that are not an array throw InvalidOptionError naming `args`", () => {
@@ -628,12 +620,12 @@ describe("queues in other containers", () => {
     expect(results.drain()).toEqual(["via set"]);
   });
 
-  test("a Queue inside a class instance is refused with InvalidOptionError naming `args`", () => {
+  test("a Queue inside a class instance is refused with UnsendableValueError naming the instance", () => {
     class Holder {
       constructor(readonly queue: Queue<number>) {}
     }
     expect(() => new Process({ target: "sumRandomNumbersToQueue", args: [new Holder(new Queue())] })).toThrow(
-      expect.objectContaining({ name: "InvalidOptionError", option: "`args`" }),
+      expect.objectContaining({ name: "UnsendableValueError", option: "args[0]", message: expect.stringContaining("instance of Holder") }),
     );
   });
 });

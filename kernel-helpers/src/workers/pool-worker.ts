@@ -4,10 +4,13 @@
  * the same task, for `map`/`starmap`). A task is either a named task from
  * ../tasks or the source text of an inline function.
  */
+import { isMainThread } from "node:worker_threads";
 import workerpool from "workerpool";
 import { tasks } from "../tasks";
 import type { TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
+import { checkSendable } from "../sendable";
+import { describeValue } from "../validate";
 
 type AnyTask = (...args: unknown[]) => unknown;
 
@@ -29,11 +32,42 @@ function resolveTask(spec: TaskSpec): AnyTask {
   return fn;
 }
 
+// A child process (the main thread of its own process) cannot share memory with the notebook.
+const sendOptions = { to: "the notebook", sharedMemory: !isMainThread };
+
+/**
+ * Runs the task on each argument list. A result that cannot travel back (a
+ * function, a class instance...) fails the task with UnsendableValueError
+ * naming its path, instead of arriving as `undefined` or a plain object.
+ * Whatever the task throws is reported as an Error made of strings only, so
+ * that reporting it can never fail (a thrown function or an error carrying
+ * one would otherwise break the worker's reply).
+ */
 async function runChunk(spec: TaskSpec, argsList: unknown[][]): Promise<unknown[]> {
-  const task = resolveTask(spec);
-  const results: unknown[] = [];
-  for (const args of argsList) results.push(await task(...(decodeArgs(args, refuseQueue) as unknown[])));
-  return results;
+  try {
+    const task = resolveTask(spec);
+    const results: unknown[] = [];
+    for (let i = 0; i < argsList.length; i++) {
+      const result = await task(...(decodeArgs(argsList[i], refuseQueue) as unknown[]));
+      checkSendable(result, argsList.length === 1 ? "the result" : `the result for item ${i} of the chunk`, sendOptions);
+      results.push(result);
+    }
+    return results;
+  } catch (error) {
+    throw reportable(error);
+  }
+}
+
+function reportable(error: unknown): Error {
+  if (error instanceof Error) {
+    const plain = new Error(String(error.message));
+    plain.name = String(error.name);
+    plain.stack = String(error.stack ?? `${error.name}: ${error.message}`);
+    return plain;
+  }
+  const plain = new Error(`the task threw ${typeof error === "symbol" ? String(error) : describeValue(error)}, not an Error`);
+  plain.name = "NonErrorThrown";
+  return plain;
 }
 
 function refuseQueue(): never {
@@ -41,6 +75,6 @@ function refuseQueue(): never {
 }
 
 workerpool.worker({
-  runTask: (spec: TaskSpec, args: unknown[]) => resolveTask(spec)(...(decodeArgs(args, refuseQueue) as unknown[])),
+  runTask: async (spec: TaskSpec, args: unknown[]) => (await runChunk(spec, [args]))[0],
   runChunk,
 });

@@ -8,6 +8,7 @@ import { isMainThread, parentPort } from "node:worker_threads";
 import path from "node:path";
 import { tasks } from "../tasks";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
+import { checkSendable, UnsendableValueError } from "../sendable";
 import { QueueClosedError, QueueEmpty, type GetOptions, type QueueLike, type QueueReference } from "../queue";
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -35,6 +36,8 @@ class QueueProxy<T> implements QueueLike<T> {
     readonly name: string,
   ) {}
   async put(item: T): Promise<void> {
+    // checked here too, so a bad item is refused in the worker that put it, before the channel sees it
+    checkSendable(item, "item", { to: `queue "${this.name}"`, sharedMemory: false });
     await request({ queueId: this.id, op: "put", item });
   }
   async get(options: GetOptions = {}): Promise<T> {
@@ -54,10 +57,12 @@ class QueueProxy<T> implements QueueLike<T> {
   }
 }
 
-function rebuildError(error: { name: string; message: string }): Error {
-  const Type = error.name === "QueueEmpty" ? QueueEmpty : error.name === "QueueClosedError" ? QueueClosedError : Error;
-  const rebuilt = new Type(error.message);
-  if (Type === Error) rebuilt.name = error.name;
+function rebuildError(error: { name: string; message: string; option?: string }): Error {
+  if (error.name === "QueueEmpty") return new QueueEmpty(error.message);
+  if (error.name === "QueueClosedError") return new QueueClosedError(error.message);
+  if (error.name === "UnsendableValueError") return new UnsendableValueError(error.option ?? "item", error.message);
+  const rebuilt = new Error(error.message);
+  rebuilt.name = error.name;
   return rebuilt;
 }
 
