@@ -10,19 +10,25 @@ Measures, with the same sizes as the Node side:
 - the serial Leibniz sum, 4 * sum((-1)**n / (2n + 1)) for n < ``--terms``,
   as the same plain loop as kernel-helpers' ``leibnizPi``, ``--repeats`` times.
 
-Prints one JSON object on stdout (progress lines go to stderr)::
+Writes its results as JSON to ``--result-file`` with scripts/lib/result_file.py's
+``write_result`` (read them with scripts/lib/result-file.js's ``readResultFile``),
+never to stdout: the pool's workers inherit our stdout, and a child holding that
+pipe can make the final flush lose data silently. Progress lines go to stderr::
 
-    python3 scripts/bench_python.py --workers 2 --tasks 20000 --rounds 5 --terms 5000000 --repeats 5
+    python3 scripts/bench_python.py --workers 2 --tasks 20000 --rounds 5 --terms 5000000 --repeats 5 \
+        --result-file /tmp/bench-python.json
 """
 
 import argparse
-import json
 import multiprocessing
 import os
 import platform
 import statistics
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from result_file import write_result  # noqa: E402  (scripts/lib is not a package)
 
 
 def echo(value):
@@ -72,6 +78,7 @@ def main():
     parser.add_argument("--rounds", type=positive_int, required=True, help="timed rounds")
     parser.add_argument("--terms", type=positive_int, required=True, help="Leibniz terms of the serial sum")
     parser.add_argument("--repeats", type=positive_int, required=True, help="timed serial sums")
+    parser.add_argument("--result-file", required=True, help="where to write the results (JSON, written atomically)")
     args = parser.parse_args()
 
     progress(f"apply_async: pool of {args.workers} processes, {args.tasks} tasks per round")
@@ -92,7 +99,8 @@ def main():
         serial_ms.append((time.perf_counter() - start) * 1000)
         progress(f"serial run {i + 1}/{args.repeats}: {serial_ms[-1]:.0f} ms")
 
-    json.dump(
+    write_result(
+        args.result_file,
         {
             "executable": sys.executable,
             "version": platform.python_version(),
@@ -109,9 +117,7 @@ def main():
             "serialSamplesMs": serial_ms,
             "leibnizValue": value,
         },
-        sys.stdout,
     )
-    print()
 
 
 if __name__ == "__main__":

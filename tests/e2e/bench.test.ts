@@ -11,6 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot, survivors } from "../notebook-helpers";
+import { readResultFile } from "../../scripts/lib/result-file";
 
 function bench(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, ["scripts/bench.mjs", ...args], {
@@ -37,17 +38,11 @@ function expectSamples(value: unknown, what: string, length?: number): void {
 }
 
 describe("bench flags", () => {
-  test.each([
-    [["--frobnicate"], "--frobnicate"],
-    [["--out"], "--out"],
-    [["--out", "--quick"], "--out"],
-    [["--quick=yes"], "--quick"],
-    [["--python"], "--python"],
-    [["--out", "package.json"], "--out"],
-  ])("%j is rejected with exit status 2 and a message naming the flag", (args, flag) => {
-    const { status, output } = bench(args);
+  // every bad flag is checked against parseArgs in tests/unit/bench.test.ts; here, that the CLI turns one into exit status 2
+  test("an unknown flag is rejected with exit status 2 and a message naming it", () => {
+    const { status, output } = bench(["--frobnicate"]);
     expect(status).toBe(2);
-    expect(output).toContain(flag);
+    expect(output).toContain("bench: unknown option --frobnicate");
   });
 
   test("--help prints the options and what a round trip is, and exits 0", () => {
@@ -153,5 +148,38 @@ describe("a quick run", () => {
       expect(report["serial"].pythonSerialMs).toBeNull();
       expect(report["serialVsPython"]).toBeNull();
     }
+  });
+});
+
+describe("scripts/bench_python.py", () => {
+  // the bench's own default: python3 on PATH, else Debian's
+  const python = ["python3", "/usr/bin/python3"].find((exe) => spawnSync(exe, ["--version"]).status === 0);
+  const withPython = python ? test : test.skip;
+
+  withPython("writes its results to --result-file and nothing to stdout (its pool workers share that pipe)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-python-test-"));
+    try {
+      const file = path.join(dir, "result.json");
+      const args = ["--workers", "2", "--tasks", "50", "--rounds", "1", "--terms", "1000", "--repeats", "1", "--result-file", file];
+      const run = spawnSync(python!, ["scripts/bench_python.py", ...args], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
+      if (run.status !== 0) throw new Error(`bench_python.py exited with ${run.status}:\n${run.stderr.slice(-2000)}`);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain("[python] apply_async round 1/1");
+      const result = readResultFile(file) as Record<string, unknown>;
+      expect(result).toMatchObject({ workers: 2, tasks: 50, rounds: 1, terms: 1000 });
+      expectPositive(result["applyAsyncPerSecond"], "applyAsyncPerSecond");
+      expectSamples(result["serialSamplesMs"], "serialSamplesMs", 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  withPython("refuses to run without --result-file", () => {
+    const run = spawnSync(python!, ["scripts/bench_python.py", "--workers", "1", "--tasks", "1", "--rounds", "1", "--terms", "1", "--repeats", "1"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--result-file");
   });
 });
