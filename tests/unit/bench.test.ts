@@ -296,7 +296,7 @@ describe("measurements at tiny sizes, on a pool of one thread", () => {
         { key: "helperPool", description: "Pool.applyAsync", submit: (i) => pool.applyAsync("echo", [i]).get() },
         { key: "direct", description: "a resolved promise", submit: (i) => Promise.resolve(i) },
       ],
-      { tasksPerRound: 20, rounds: 3 },
+      { tasksPerRound: 200, rounds: 3 },
     );
     expect(Object.keys(series)).toEqual(["helperPool", "direct"]);
     for (const s of Object.values(series)) {
@@ -330,8 +330,8 @@ describe("measurements at tiny sizes, on a pool of one thread", () => {
   });
 
   test("measureHeavyTasks: speed-up = serial / pooled median, efficiency = speed-up / workers, a sample per round", async () => {
-    const heavy = await measureHeavyTasks({ thread: pool }, { workers: 1, tasks: 2, terms: 1000, rounds: 2 });
-    expect(heavy).toMatchObject({ tasks: 2, terms: 1000, workers: 1 });
+    const heavy = await measureHeavyTasks({ thread: pool }, { workers: 1, tasks: 2, terms: 100_000, rounds: 2 });
+    expect(heavy).toMatchObject({ tasks: 2, terms: 100_000, workers: 1 });
     const t = heavy.thread;
     expect(t.serialSamplesMs).toHaveLength(2);
     expect(t.pooledSamplesMs).toHaveLength(2);
