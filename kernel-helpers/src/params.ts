@@ -3,14 +3,52 @@
  * variables (the runner sets them per run) with defaults, and validated
  * before any worker starts.
  */
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { InvalidOptionError } from "./errors";
 import { checkChoice, parseIntegerStrict, type IntegerBounds } from "./validate";
 
 /** Run size: `quick` for tests and CI, `full` for the real tutorial. */
 export type Scale = "quick" | "full";
+
+/** The rules of the knobs every notebook shares, as `src/knobs.json` defines them. */
+export interface KnobRules {
+  /** `CORES`: an integer from `min` to `max`. */
+  CORES: { min: number; max: number };
+  /** `SCALE`: one of `choices`, `default` when unset. */
+  SCALE: { choices: readonly Scale[]; default: Scale };
+}
+
+/**
+ * Reads `src/knobs.json`, the one definition of the shared knobs' ranges: the
+ * runner checks its `--cores` and `--scale` against the same file before
+ * anything is built. Read at run time rather than imported: an imported JSON
+ * file would be copied into dist/, and `tsc -b` does not rebuild when only
+ * that file changes, so dist/ could keep stale rules.
+ */
+function loadKnobRules(): KnobRules {
+  const file = path.join(__dirname, "..", "src", "knobs.json");
+  const rules = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<KnobRules>;
+  const cores = rules.CORES;
+  const scale = rules.SCALE;
+  const known: readonly string[] = ["quick", "full"];
+  if (
+    !cores || !Number.isSafeInteger(cores.min) || !Number.isSafeInteger(cores.max) || cores.min > cores.max ||
+    !scale || !Array.isArray(scale.choices) || !scale.choices.every((c) => known.includes(c)) ||
+    !scale.choices.includes(scale.default)
+  ) {
+    // byScale() and the notebooks know only these scales, hence the check
+    throw new Error(`${file}: expected CORES {min, max} integers and SCALE {choices, default} among "quick", "full"`);
+  }
+  return { CORES: { min: cores.min, max: cores.max }, SCALE: { choices: scale.choices, default: scale.default } };
+}
+
+/** The shared knobs' rules (from `src/knobs.json`). */
+export const KNOB_RULES: Readonly<KnobRules> = loadKnobRules();
+
 /** The accepted scales. */
-export const SCALES: readonly Scale[] = ["quick", "full"];
+export const SCALES: readonly Scale[] = KNOB_RULES.SCALE.choices;
 
 /**
  * Reads an integer knob from the environment.
@@ -31,13 +69,17 @@ export function integerFromEnv(name: string, fallback: number, bounds: IntegerBo
 /**
  * Reads the number of cores (workers) to use from `CORES`, defaulting to
  * every core this process may use. More than that is allowed, with a
- * printed warning: oversubscribed workers share cores and take turns.
+ * printed warning: oversubscribed workers share cores and take turns. The
+ * warning is printed here, in the notebook, and not by the runner: it then
+ * stands next to the timings it explains, in the executed notebook and its
+ * HTML, and also when the notebook is run by hand in Jupyter.
  *
- * @throws InvalidOptionError for `0`, `-1`, `abc`, `1.5`, or more than 1024.
+ * @throws InvalidOptionError for `0`, `-1`, `abc`, `1.5`, or more than 1024
+ *   (the range is `KNOB_RULES.CORES`, from `src/knobs.json`).
  */
 export function coresFromEnv(name = "CORES"): number {
   const available = os.availableParallelism();
-  const cores = integerFromEnv(name, available, { min: 1, max: 1024 });
+  const cores = integerFromEnv(name, available, KNOB_RULES.CORES);
   if (cores > available) {
     console.warn(
       `Warning: ${name}=${cores} is more than the ${available} cores available: workers will share cores ` +
@@ -48,16 +90,17 @@ export function coresFromEnv(name = "CORES"): number {
 }
 
 /**
- * Reads `SCALE` (`quick` or `full`; default `full`).
+ * Reads `SCALE` (`quick` or `full`; default `full`, as `src/knobs.json` says).
  * @throws InvalidOptionError for anything else.
  */
 export function scaleFromEnv(name = "SCALE"): Scale {
   const text = process.env[name];
-  if (text === undefined || text.trim() === "") return "full";
+  if (text === undefined || text.trim() === "") return KNOB_RULES.SCALE.default;
   try {
     return checkChoice(name, text.trim().toLowerCase(), SCALES);
   } catch {
-    throw new InvalidOptionError(name, `Expected ${name} to be one of "quick", "full", got "${text}".`);
+    const list = SCALES.map((s) => `"${s}"`).join(", ");
+    throw new InvalidOptionError(name, `Expected ${name} to be one of ${list}, got "${text}".`);
   }
 }
 

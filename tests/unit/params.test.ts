@@ -1,8 +1,11 @@
 /**
  * params: the notebook knobs read from environment variables. Every test sets
  * variables through `setEnv`, and afterEach puts the touched variables back.
+ * The CORES range and the scales come from kernel-helpers/src/knobs.json, their
+ * one definition (the runner checks --cores and --scale against it too).
  */
 import os from "node:os";
+import knobs from "../../kernel-helpers/src/knobs.json";
 import {
   InvalidOptionError,
   SCALES,
@@ -47,6 +50,7 @@ function invalidOption(fn: () => unknown): InvalidOptionError {
 }
 
 const available = os.availableParallelism();
+const coresRange = `from ${knobs.CORES.min} to ${knobs.CORES.max}`;
 
 describe("coresFromEnv", () => {
   test.each([
@@ -89,22 +93,28 @@ describe("coresFromEnv", () => {
   });
 
   test.each([
-    ["0", "`\"0\"` (string)"],
     ["-1", "`\"-1\"` (string)"],
     ["abc", '`"abc"` (string)'],
     ["1.5", '`"1.5"` (string)'],
     ["4abc", '`"4abc"` (string)'],
     ["0x10", '`"0x10"` (string)'],
     ["1e3", '`"1e3"` (string)'],
-    ["1025", "`\"1025\"` (string)"],
+    [String(knobs.CORES.min - 1), `\`"${knobs.CORES.min - 1}"\` (string)`],
+    [String(knobs.CORES.max + 1), `\`"${knobs.CORES.max + 1}"\` (string)`],
   ])("CORES=%p throws InvalidOptionError naming CORES and the value", (value, shown) => {
     setEnv("CORES", value);
     const error = invalidOption(() => coresFromEnv());
     expect(error.option).toBe("CORES");
     expect(error.message).toContain("CORES");
     expect(error.message).toContain(shown);
-    expect(error.message).toContain("from 1 to 1024");
+    expect(error.message).toContain(coresRange);
     expect(warn).not.toHaveBeenCalled();
+  });
+
+  test("the largest CORES knobs.json allows is accepted (with the oversubscription warning)", () => {
+    setEnv("CORES", String(knobs.CORES.max));
+    expect(coresFromEnv()).toBe(knobs.CORES.max);
+    expect(warn).toHaveBeenCalledTimes(knobs.CORES.max > available ? 1 : 0);
   });
 
   test("another variable name can be read and is named in errors", () => {
@@ -116,8 +126,9 @@ describe("coresFromEnv", () => {
 });
 
 describe("scaleFromEnv and byScale", () => {
-  test("SCALES are quick and full", () => {
+  test("SCALES are quick and full, as knobs.json defines them", () => {
     expect([...SCALES]).toEqual(["quick", "full"]);
+    expect([...SCALES]).toEqual(knobs.SCALE.choices);
   });
 
   test.each([
@@ -133,9 +144,10 @@ describe("scaleFromEnv and byScale", () => {
   test.each([
     ["unset", undefined],
     ["empty", ""],
-  ])("SCALE %s defaults to full", (_label, value) => {
+  ])("SCALE %s defaults to full (knobs.json's default)", (_label, value) => {
     setEnv("SCALE", value);
     expect(scaleFromEnv()).toBe("full");
+    expect(knobs.SCALE.default).toBe("full");
   });
 
   test.each(["huge", "fast", "1"])("SCALE=%p throws InvalidOptionError naming SCALE, the value and the choices", (value) => {
