@@ -3,7 +3,7 @@
 
 Usage:
     execute_notebook.py IN OUT [--kernel tslab] [--timeout SECONDS] [--cwd DIR]
-                               [--status-json FILE]
+                               [--status-json FILE] [--kernel-log FILE]
 
 Run by the Python that Jupyter itself uses (scripts/run-notebooks.mjs finds it).
 Needs only the standard library plus nbclient and nbformat (Python 3.9+).
@@ -22,7 +22,13 @@ Needs only the standard library plus nbclient and nbformat (Python 3.9+).
   written, exit status 130.
 * ``--status-json FILE`` writes a small machine-readable summary for the
   caller: {"status": "ok"|"error"|"timeout"|"dead-kernel"|"kernel-start"|
-  "interrupted", "cell": N, "cells": total, "ename", "evalue", "traceback"}.
+  "interrupted", "cell": N, "cells": total, "ename", "evalue", "traceback"},
+  with scripts/lib/result_file.py's write_result (atomic, checked; read it with
+  scripts/lib/result-file.js's readResultFile).
+* The kernel never shares our stdout/stderr: it writes to ``--kernel-log FILE``
+  (default: OUT with ``.kernel.log`` for ``.ipynb``), started afresh each run.
+  A kernel (Node) holding our stdout pipe would switch it to non-blocking mode,
+  and our own output could then be lost (see scripts/lib/result_file.py).
 
 Exit status: 0 ok, 1 notebook failed, 2 usage/environment error, 130 interrupted.
 """
@@ -31,13 +37,15 @@ import argparse
 import asyncio
 import atexit
 import inspect
-import json
 import os
 import re
 import signal
 import sys
 import time
 import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from result_file import ResultWriteError, child_stdio, write_result  # noqa: E402
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 HANDLED_SIGNALS = tuple(
@@ -71,6 +79,11 @@ def parse_args(argv):
     )
     ap.add_argument("--cwd", default=None, help="kernel working directory (default: IN's folder)")
     ap.add_argument("--status-json", default=None, help="write a JSON summary of the run here")
+    ap.add_argument(
+        "--kernel-log",
+        default=None,
+        help="the kernel's stdout and stderr go here (default: OUT with .kernel.log for .ipynb)",
+    )
     ap.add_argument(
         "--startup-timeout", type=int, default=120, help="seconds to wait for the kernel to start"
     )
@@ -231,7 +244,7 @@ def clear_not_executed(nb, after_index):
             cell["execution_count"] = None
 
 
-async def execute(client, state):
+async def execute(client, state, kernel_stdio):
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
 
@@ -264,7 +277,8 @@ async def execute(client, state):
     loop.add_signal_handler = add_signal_handler
     loop.remove_signal_handler = remove_signal_handler
     try:
-        await client.async_execute()
+        # kernel_stdio goes to the kernel's Popen (nbclient -> jupyter_client's start_kernel)
+        await client.async_execute(**kernel_stdio)
     finally:
         await kill_kernel(client)
         # Back to the loop's own methods so that asyncio can remove our handlers on close.
@@ -287,6 +301,7 @@ def main(argv=None):
 
     in_path = os.path.abspath(args.input)
     out_path = os.path.abspath(args.output)
+    log_path = os.path.abspath(args.kernel_log or re.sub(r"(\.ipynb)?$", ".kernel.log", out_path, count=1))
     args.cwd = os.path.abspath(args.cwd or os.path.dirname(in_path))
     with warnings.catch_warnings():
         # Notebooks written by older tools lack cell ids; we add them below instead of warning.
@@ -304,10 +319,16 @@ def main(argv=None):
     status = {"status": "ok", "cell": None, "cells": len(nb.cells)}
     exc = None
     started = time.monotonic()
+    os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
+    if os.path.exists(log_path):
+        os.remove(log_path)  # child_stdio appends: start each run's log afresh
+    kernel_stdio = child_stdio(log_path)
     try:
-        asyncio.run(execute(client, state))
+        asyncio.run(execute(client, state, kernel_stdio))
     except BaseException as e:  # noqa: B902 - classified below, KeyboardInterrupt included
         exc = e
+    finally:
+        kernel_stdio["stdout"].close()  # the kernel holds its own copy while it runs
     # The kernel is gone now; let nothing interrupt writing the (partial) notebook.
     for sig in HANDLED_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
@@ -366,8 +387,11 @@ def main(argv=None):
     nbformat.write(nb, out_path)
 
     if args.status_json:
-        with open(args.status_json, "w", encoding="utf-8") as fh:
-            json.dump(status, fh, indent=1)
+        try:
+            write_result(args.status_json, status)
+        except ResultWriteError as e:
+            say(sys.stderr, "execute_notebook: %s\n" % e)
+            return 2
 
     if status["status"] not in ("ok", "interrupted"):
         where = "cell %s" % status["cell"] if status["cell"] else "kernel start-up"
