@@ -70,12 +70,16 @@ export interface RunResult {
   marker: string;
   read(cores: number, name: string): Notebook;
   html(cores: number, name: string): string;
+  /** Where the run's kernel wrote its own stdout and stderr (the runner gives it a log file, never its pipes). */
+  kernelLog(cores: number, name: string): string;
 }
 
 /**
  * Runs `node scripts/run-notebooks.mjs` with the given flags into a fresh
  * temporary output folder. Every process of the run (kernel, workers) inherits
  * a unique environment marker, so {@link survivors} can find leftovers.
+ * What the runner prints is safe to read here: only the runner writes to these
+ * pipes (its executor and kernels have stdio of their own).
  */
 export function runNotebooks(args: string[], timeoutMs = 300_000): RunResult {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "nb-test-"));
@@ -96,6 +100,7 @@ export function runNotebooks(args: string[], timeoutMs = 300_000): RunResult {
     read: (cores, name) =>
       JSON.parse(fs.readFileSync(path.join(outDir, `cores-${cores}`, `${name}.ipynb`), "utf8")) as Notebook,
     html: (cores, name) => fs.readFileSync(path.join(outDir, `cores-${cores}`, `${name}.html`), "utf8"),
+    kernelLog: (cores, name) => path.join(outDir, `cores-${cores}`, `${name}.kernel.log`),
   };
 }
 

@@ -6,7 +6,10 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import knobs from "../../kernel-helpers/src/knobs.json";
+import { readResultFile } from "../../scripts/lib/result-file";
 import { type Notebook, jupyterPath, jupyterPython, repoRoot } from "../notebook-helpers";
 
 const NOTEBOOKS = ["01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager"];
@@ -18,11 +21,14 @@ function parametersSource(name: string): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
 }
 
+/** Bad CORES values: just outside the range knobs.json gives (the one the runner checks too), and malformed. */
+const BAD_CORES = [String(knobs.CORES.min - 1), String(knobs.CORES.max + 1), "-1", "abc", "1.5"];
+
 /** The knobs a parameters cell reads, with the bad values each must reject. */
 function casesFor(source: string): [string, string][] {
   const cases: [string, string][] = [];
-  if (source.includes("coresFromEnv()")) for (const v of ["0", "-1", "abc", "1.5", "100000"]) cases.push(["CORES", v]);
-  if (source.includes("scaleFromEnv()")) cases.push(["SCALE", "huge"], ["SCALE", "1"]);
+  if (source.includes("coresFromEnv()")) for (const v of BAD_CORES) cases.push(["CORES", v]);
+  if (source.includes("scaleFromEnv()")) for (const v of ["huge", "1"]) cases.push(["SCALE", v]);
   // the default may contain braces (byScale(SCALE, { quick: .., full: .. })): match lazily up to the bounds
   for (const m of source.matchAll(/integerFromEnv\("([A-Z_]+)",[\s\S]*?\{ min: (-?[\d_e.]+)/g)) {
     const [knob, min] = [m[1]!, Number(m[2]!.replace(/_/g, ""))];
@@ -32,21 +38,28 @@ function casesFor(source: string): [string, string][] {
   return cases;
 }
 
-
 const cases = Object.fromEntries(NOTEBOOKS.map((name) => [name, casesFor(parametersSource(name))]));
-let results: { notebook: string; knob: string; value: string; status: string; stderr: string }[] = [];
+type Result = { notebook: string; knob: string; value: string; status: string; stderr: string };
+let results: Result[] = [];
 
 beforeAll(() => {
-  const run = spawnSync(jupyterPython(), [path.join(__dirname, "..", "fixtures", "knobs_check.py"), path.join(repoRoot, "notebooks"), JSON.stringify(cases)], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    timeout: 280_000,
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, JUPYTER_PATH: jupyterPath() },
-  });
-  const last = run.stdout.trim().split("\n").pop() ?? "";
-  if (!last.startsWith("[")) throw new Error(`knobs_check.py gave no result\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-4000)}`);
-  results = JSON.parse(last);
+  // The result comes back in a file (checked: a truncated one is an error naming it), never on
+  // the fixture's stdout, which the kernels it starts would otherwise share.
+  const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "knobs-check-")), "result.json");
+  const run = spawnSync(
+    jupyterPython(),
+    [path.join(__dirname, "..", "fixtures", "knobs_check.py"), path.join(repoRoot, "notebooks"), JSON.stringify(cases), resultFile],
+    { cwd: repoRoot, encoding: "utf8", timeout: 280_000, env: { ...process.env, JUPYTER_PATH: jupyterPath() } },
+  );
+  try {
+    results = readResultFile(resultFile) as Result[];
+  } catch (error) {
+    const how = run.error?.message ?? (run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`);
+    throw new Error(
+      `knobs_check.py (${how}) gave no result: ${(error as Error).message}\n${run.stderr.slice(-4000)}\n` +
+        `(the kernels' own output is in ${resultFile}.kernels.log)`,
+    );
+  }
 }, 300_000);
 
 test.each(NOTEBOOKS)("%s: the parameters cell reads knobs and starts no worker", (name) => {
