@@ -126,17 +126,16 @@ test("a result larger than a pipe arrives whole through write_result while a Nod
   expect(run.leftBehind).toEqual([]);
 });
 
-test("the old channel, a JSON line on stdout, silently loses all but what the pipe holds when the reader is late", () => {
+test("the old channel, a JSON line on stdout, loses all but what the pipe holds when the reader is late", () => {
   // Deterministic by construction: nobody reads until the writer has exited,
   // so at most one pipe's capacity (64 KiB) can be in flight; the rest of the
   // print fails with EAGAIN. Measured: 20 of 20 runs received exactly 65,536
-  // of 408,001 bytes, with exit code 0 and nothing on stderr (Python 3.11).
+  // of 408,001 bytes, with exit code 0 and nothing on stderr (Python 3.11): the
+  // writer never knew. Only the loss is asserted; how loud it is depends on the Python.
   const resultFile = path.join(dir, "late.json");
   const run = runPython([lateReader, resultFile, writer, process.execPath]);
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
-  const report = readResultFile(resultFile) as { writerExitCode: number; writerStderr: string; expectedBytes: number; received: string };
-  expect(report.writerStderr).toBe("");
-  expect(report.writerExitCode).toBe(0); // the loss is silent: the writer thinks it succeeded
+  const report = readResultFile(resultFile) as { expectedBytes: number; received: string };
   expect(report.expectedBytes).toBeGreaterThan(300_000);
   expect(report.received.length).toBeLessThan(report.expectedBytes);
   expect(() => JSON.parse(report.received)).toThrow(SyntaxError);
