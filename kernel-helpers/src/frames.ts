@@ -1,5 +1,6 @@
 /**
- * Length-prefixed messages over a byte stream (the Manager's local socket):
+ * Length-prefixed messages over a byte stream (the Manager's local socket,
+ * a Process child's message pipe):
  * a 4-byte big-endian length, then a v8-serialised payload.
  *
  * Whatever arrives is treated as untrusted: a length over the limit, bytes
@@ -8,7 +9,7 @@
  * never thrown from inside a socket's event handler, where they would crash
  * the process that owns the channel.
  */
-import type net from "node:net";
+import type { Writable } from "node:stream";
 import v8 from "node:v8";
 import { ProtocolError } from "./errors";
 import { UnsendableValueError } from "./sendable";
@@ -33,9 +34,9 @@ export function encodeFrame(payload: unknown, what = "the message"): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/** Writes one frame on `socket`. @throws UnsendableValueError when the message is too large. */
-export function writeFrame(socket: net.Socket, payload: unknown, what?: string): void {
-  socket.write(encodeFrame(payload, what));
+/** Writes one frame on `stream` (a socket or a pipe). @throws UnsendableValueError when the message is too large. */
+export function writeFrame(stream: Writable, payload: unknown, what?: string, written?: (error?: Error | null) => void): void {
+  stream.write(encodeFrame(payload, what), written);
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * `Process`: one worker you start yourself, like Python's
- * `multiprocessing.Process`: a child process (`child_process.fork`, the
+ * `multiprocessing.Process`: a child process (a new Node process, the
  * default) or a worker thread, running a target with arguments. Results come
  * back through a {@link Queue}; a crash is reported by `join()` with its cause.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Duplex } from "node:stream";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError, ProtocolError } from "./errors";
+import { FrameReader, writeFrame } from "./frames";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
 import { queueById, Queue } from "./queue";
 import { toTaskSpec } from "./task-spec";
@@ -67,7 +69,7 @@ let processCount = 0;
 let consumerSerial = 0;
 
 /**
- * A worker you start yourself, over `child_process.fork` or a worker thread.
+ * A worker you start yourself: a child process or a worker thread.
  *
  * @example
  * const results = new Queue<[number, number]>();
@@ -156,11 +158,21 @@ export class Process {
       resolveExit();
     };
     if (this.backend === "process") {
-      const child = fork(entry, [], { stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
+      // Messages travel as frames on a pipe of our own (file descriptor 3), not
+      // Node's IPC channel: Node parses IPC messages inside its own internals,
+      // where bytes that are not a message throw an uncaught exception in this
+      // process (the notebook's kernel). Our FrameReader reports them instead.
+      const child = spawn(process.execPath, [...process.execArgv, entry], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
       // Forward output to this process's streams, where tslab captures it for the notebook.
       child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
       child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
-      child.on("message", (m) => this.#onMessage(m, (r) => (child.connected ? child.send(r) : undefined)));
+      const channel = child.stdio[3] as Duplex;
+      const send = (r: ToWorker): void => {
+        if (!channel.destroyed) writeFrame(channel, r, "the message");
+      };
+      const reader = new FrameReader((m) => this.#onMessage(m, send), (error) => this.#channelFailed(new ProtocolError(`${this.name} broke the message channel: ${error.message} It was stopped.`)));
+      channel.on("data", (chunk: Buffer) => reader.push(chunk));
+      channel.on("error", () => undefined); // the child died: reported through "exit"
       child.on("exit", (code, signal) => onExit(code, signal));
       child.on("error", () => undefined); // reported through "exit"
       this.#child = child;

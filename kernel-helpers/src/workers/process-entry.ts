@@ -5,7 +5,9 @@
  * settles with success, with exit code 1 (after reporting the error) if it throws.
  */
 import { isMainThread, parentPort } from "node:worker_threads";
+import net from "node:net";
 import path from "node:path";
+import { FrameReader, writeFrame } from "../frames";
 import { tasks } from "../tasks";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
 import { checkSendable, UnsendableValueError } from "../sendable";
@@ -13,9 +15,17 @@ import { QueueClosedError, QueueEmpty, type GetOptions, type QueueLike, type Que
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
-const send = (message: FromWorker): void => {
-  if (isMainThread) process.send?.(message);
-  else parentPort?.postMessage(message);
+// A child process talks to its owner in frames on file descriptor 3, a pipe
+// the owner made for it (see Process.start); a thread uses its message port.
+const channel = isMainThread ? new net.Socket({ fd: 3, readable: true, writable: true }) : undefined;
+
+const send = (message: FromWorker, written?: () => void): void => {
+  if (channel) {
+    if (!channel.destroyed) writeFrame(channel, message, "the message", written);
+  } else {
+    parentPort?.postMessage(message);
+    written?.();
+  }
 };
 
 const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -82,9 +92,9 @@ function resolveTarget(target: TargetSpec): AnyFunction {
 
 function fail(error: unknown): void {
   const e = error instanceof Error ? error : new Error(String(error));
-  send({ kind: "failed", error: { name: e.name, message: e.message, stack: e.stack } });
-  // Let the message leave before exiting: IPC and postMessage are asynchronous.
-  setTimeout(() => process.exit(1), 50);
+  const report = { name: String(e.name), message: String(e.message), stack: e.stack === undefined ? undefined : String(e.stack) };
+  // Let the message leave before exiting: the pipe and postMessage are asynchronous.
+  send({ kind: "failed", error: report }, () => setTimeout(() => process.exit(1), channel ? 0 : 50));
 }
 
 async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<void> {
@@ -100,7 +110,7 @@ async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<voi
   // give buffered output a moment to leave, then end even if the target left
   // timers or handles open (which would otherwise keep the worker alive).
   finished = true;
-  if (isMainThread) process.disconnect?.();
+  if (channel) channel.end();
   else parentPort?.close();
   setTimeout(() => process.exit(0), 100).unref();
 }
@@ -120,12 +130,17 @@ function onMessage(message: ToWorker): void {
 
 process.on("uncaughtException", fail);
 process.on("unhandledRejection", fail);
-if (isMainThread) {
-  // A child process whose parent went away (kernel killed, IPC closed) has no one to report to.
-  process.on("disconnect", () => {
+if (channel) {
+  // A child process whose owner went away (kernel killed, pipe closed) has no one to report to.
+  const ownerGone = (): void => {
     if (!finished) process.exit(1);
-  });
-  process.on("message", (m) => onMessage(m as ToWorker));
+  };
+  channel.on("end", ownerGone);
+  channel.on("close", ownerGone);
+  channel.on("error", ownerGone);
+  // The owner is this library: a broken stream from it means it is gone or confused; stop.
+  const reader = new FrameReader((m) => onMessage(m as ToWorker), ownerGone);
+  channel.on("data", (chunk: Buffer) => reader.push(chunk));
 } else {
   parentPort?.on("message", onMessage);
 }
