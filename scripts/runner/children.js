@@ -188,4 +188,4 @@ function kill(child, signal) {
   }
 }
 
-module.exports = { ChildProcesses, StoppedError, SIGNAL_EXIT, exitStatusFor, succeeded, describeFailure };
+module.exports = { ChildProcesses, StoppedError, exitStatusFor, succeeded, describeFailure };

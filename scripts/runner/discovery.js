@@ -237,7 +237,6 @@ async function pypiReachable(children, python) {
 
 module.exports = {
   jupyterEnv,
-  which,
   kernelBinary,
   findBrowser,
   inspectProject,

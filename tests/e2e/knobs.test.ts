@@ -45,7 +45,8 @@ let results: Result[] = [];
 beforeAll(() => {
   // The result comes back in a file (checked: a truncated one is an error naming it), never on
   // the fixture's stdout, which the kernels it starts would otherwise share.
-  const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "knobs-check-")), "result.json");
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "knobs-check-"));
+  const resultFile = path.join(folder, "result.json");
   const run = spawnSync(
     jupyterPython(),
     [path.join(__dirname, "..", "fixtures", "knobs_check.py"), path.join(repoRoot, "notebooks"), JSON.stringify(cases), resultFile],
@@ -53,6 +54,7 @@ beforeAll(() => {
   );
   try {
     results = readResultFile(resultFile) as Result[];
+    fs.rmSync(folder, { recursive: true, force: true }); // kept on failure, for its kernel log
   } catch (error) {
     const how = run.error?.message ?? (run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`);
     throw new Error(
