@@ -3,10 +3,10 @@
  * variables (the runner sets them per run) with defaults, and validated
  * before any worker starts.
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { InvalidOptionError } from "./errors";
+// a build input (kernel-helpers/tsconfig.json includes src/**/*.json), so `tsc -b` rebuilds when it changes
+import knobs from "./knobs.json";
 import { checkChoice, parseIntegerStrict, type IntegerBounds } from "./validate";
 
 /** Run size: `quick` for tests and CI, `full` for the real tutorial. */
@@ -21,15 +21,11 @@ export interface KnobRules {
 }
 
 /**
- * Reads `src/knobs.json`, the one definition of the shared knobs' ranges: the
- * runner checks its `--cores` and `--scale` against the same file before
- * anything is built. Read at run time rather than imported: an imported JSON
- * file would be copied into dist/, and `tsc -b` does not rebuild when only
- * that file changes, so dist/ could keep stale rules.
+ * Checks the rules of `knobs.json`, the one definition of the shared knobs'
+ * ranges (the runner checks its `--cores` and `--scale` against the same file
+ * before anything is built).
  */
-function loadKnobRules(): KnobRules {
-  const file = path.join(__dirname, "..", "src", "knobs.json");
-  const rules = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<KnobRules>;
+function checkKnobRules(rules: Partial<KnobRules>): KnobRules {
   const cores = rules.CORES;
   const scale = rules.SCALE;
   const known: readonly string[] = ["quick", "full"];
@@ -39,13 +35,13 @@ function loadKnobRules(): KnobRules {
     !scale.choices.includes(scale.default)
   ) {
     // byScale() and the notebooks know only these scales, hence the check
-    throw new Error(`${file}: expected CORES {min, max} integers and SCALE {choices, default} among "quick", "full"`);
+    throw new Error(`kernel-helpers/src/knobs.json: expected CORES {min, max} integers and SCALE {choices, default} among "quick", "full"`);
   }
   return { CORES: { min: cores.min, max: cores.max }, SCALE: { choices: scale.choices, default: scale.default } };
 }
 
 /** The shared knobs' rules (from `src/knobs.json`). */
-export const KNOB_RULES: Readonly<KnobRules> = loadKnobRules();
+export const KNOB_RULES: Readonly<KnobRules> = checkKnobRules(knobs as Partial<KnobRules>);
 
 /** The accepted scales. */
 export const SCALES: readonly Scale[] = KNOB_RULES.SCALE.choices;
