@@ -17,7 +17,8 @@ import { toTaskSpec, type TaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
 import { checkChoice, checkInteger } from "./validate";
 import { registerResource, unregisterResource } from "./cleanup";
-import { encodeValue, type EncodeOptions } from "./process-protocol";
+import { inspectAndEncode, type EncodeOptions } from "./process-protocol";
+import { fromJsonWire, toJsonWire, type WireEnvelope } from "./wire";
 
 /** Where pool workers run: `"thread"` (worker_threads, one process) or `"process"` (child_process.fork). */
 export type Backend = "thread" | "process";
@@ -160,10 +161,6 @@ export class Pool {
       // which is where tslab captures cell output (a child process writing to
       // the inherited file descriptor would bypass the notebook).
       emitStdStreams: true,
-      // The process backend speaks structured clone too (v8 serialisation),
-      // not JSON: Map, Set, Date, typed arrays, BigInt, NaN, -0 and undefined
-      // arrive as they left, exactly as with worker threads.
-      forkOpts: { serialization: "advanced" },
     });
     registerResource(this);
   }
@@ -191,7 +188,7 @@ export class Pool {
     this.#assertRunning();
     if (!Array.isArray(args)) throw new TypeError("Expected `args` to be an array of the task's arguments.");
     const spec = toTaskSpec(task);
-    return new AsyncResult(this.#exec(spec, "runTask", [spec, encodeValue(args, "args", this.#encoding)]));
+    return new AsyncResult(this.#exec(spec, "runTask", [spec, this.#encode(args, "args")]));
   }
 
   /**
@@ -205,7 +202,7 @@ export class Pool {
   map<K extends TaskName>(task: K, items: readonly TaskArgs<K>[0][], options?: MapOptions): Promise<TaskResult<K>[]>;
   map<T, R>(task: (item: T) => R, items: readonly T[], options?: MapOptions): Promise<Awaited<R>[]>;
   map(task: TaskName | ((item: never) => unknown), items: readonly unknown[], options: MapOptions = {}): Promise<unknown[]> {
-    return this.#mapChunks(task, items, (item, i) => [encodeValue(item, `items[${i}]`, this.#encoding)], options);
+    return this.#mapChunks(task, items, (item, i) => this.#encode(item, `items[${i}]`, true), options);
   }
 
   /**
@@ -217,7 +214,7 @@ export class Pool {
   starmap(task: TaskName | ((...args: never[]) => unknown), argsList: readonly unknown[][], options: MapOptions = {}): Promise<unknown[]> {
     return this.#mapChunks(task, argsList, (args, i) => {
       if (!Array.isArray(args)) throw new TypeError(`Expected every item of \`argsList\` to be an array of arguments; argsList[${i}] is not.`);
-      return encodeValue(args, `argsList[${i}]`, this.#encoding) as unknown[];
+      return this.#encode(args, `argsList[${i}]`);
     }, options);
   }
 
@@ -268,7 +265,7 @@ export class Pool {
   async #mapChunks(
     task: unknown,
     items: readonly unknown[],
-    toArgs: (item: unknown, index: number) => unknown[],
+    toArgs: (item: unknown, index: number) => unknown[] | WireEnvelope,
     options: MapOptions,
   ): Promise<unknown[]> {
     this.#assertRunning();
@@ -279,7 +276,7 @@ export class Pool {
       options.chunkSize === undefined
         ? Math.max(1, Math.ceil(argsList.length / (this.workers * 4)))
         : checkInteger("`chunkSize`", options.chunkSize, { min: 1 });
-    const chunks: unknown[][][] = [];
+    const chunks: (unknown[] | WireEnvelope)[][] = [];
     for (let i = 0; i < argsList.length; i += chunkSize) chunks.push(argsList.slice(i, i + chunkSize));
     let done = 0;
     const parts = chunks.map(async (chunk) => {
@@ -289,6 +286,19 @@ export class Pool {
       return result;
     });
     return (await Promise.all(parts)).flat();
+  }
+
+  /**
+   * Checks one task's arguments (`value`, or `[value]` when `single`) and
+   * encodes them for this pool's workers: as they are for threads (structured
+   * clone); for processes as JSON when JSON carries them exactly, else in v8's
+   * format (see wire.ts), so that both backends receive the same values.
+   * @throws UnsendableValueError naming `where` and the path inside it.
+   */
+  #encode(value: unknown, where: string, single = false): unknown[] | WireEnvelope {
+    const { value: encoded, jsonSafe } = inspectAndEncode(value, where, this.#encoding);
+    const args = single ? [encoded] : (encoded as unknown[]);
+    return this.backend === "process" ? toJsonWire(args, jsonSafe) : args;
   }
 
   #exec(spec: TaskSpec, method: "runTask" | "runChunk", params: unknown[]): Promise<unknown> {
@@ -307,7 +317,9 @@ export class Pool {
       // throws here; the arguments were checked, so this is a last resort
       dispatched = Promise.reject(error);
     }
-    const promise = dispatched.catch((error: unknown) => {
+    // the worker answers with the list of results, or its envelope (see wire.ts)
+    const results = (answer: unknown): unknown[] => fromJsonWire(answer) as unknown[];
+    const promise = dispatched.then(method === "runTask" ? (answer) => results(answer)[0] : results, (error: unknown) => {
       throw this.#translateError(spec, error);
     });
     this.#pending.add(promise);

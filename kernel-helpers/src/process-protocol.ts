@@ -5,7 +5,7 @@
 import { isQueueReference, Queue, type QueueReference } from "./queue";
 import { connectManager, isManagerReference, Manager, type ManagerProxy } from "./manager";
 import type { TaskSpec } from "./task-spec";
-import { checkSendable, UnsendableValueError } from "./sendable";
+import { inspectSendable, isJsonPrimitive, UnsendableValueError } from "./sendable";
 
 /** What a process runs: a named task, an inline function's source, or an export of a module file. */
 export type TargetSpec = TaskSpec | { kind: "module"; path: string; exportName: string; name: string };
@@ -71,15 +71,24 @@ export interface EncodeOptions {
  *   sent, or a Queue given where queues are not allowed.
  */
 export function encodeValue(value: unknown, where: string, options: EncodeOptions): unknown {
+  return inspectAndEncode(value, where, options).value;
+}
+
+/**
+ * {@link encodeValue}, also telling whether JSON carries the encoded value
+ * exactly (see wire.ts).
+ */
+export function inspectAndEncode(value: unknown, where: string, options: EncodeOptions): { value: unknown; jsonSafe: boolean } {
   // Fast path: most task arguments are numbers and strings.
-  if (isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive))) return value;
-  checkSendable(value, where, {
+  if (isPrimitive(value)) return { value, jsonSafe: isJsonPrimitive(value) };
+  if (Array.isArray(value) && value.every(isPrimitive)) return { value, jsonSafe: value.every(isJsonPrimitive) && Object.keys(value).length === value.length };
+  const jsonSafe = inspectSendable(value, where, {
     to: options.to,
     sharedMemory: options.sharedMemory,
     isReference: (v) => v instanceof Queue || v instanceof Manager,
   });
-  // no cycles past this point: checkSendable refuses them
-  return mapDeep(value, (v) => {
+  // no cycles past this point: inspectSendable refuses them
+  const encoded = mapDeep(value, (v) => {
     if (v instanceof Manager) return v.reference();
     if (!(v instanceof Queue)) return undefined;
     if (!options.allowQueues) {
@@ -90,6 +99,7 @@ export function encodeValue(value: unknown, where: string, options: EncodeOption
     }
     return v.toReference();
   });
+  return { value: encoded, jsonSafe };
 }
 
 /** {@link encodeValue} for an argument list (named `args` in messages). */

@@ -46,6 +46,12 @@ const DATA_ONLY =
 /** Error classes that a structured clone rebuilds as themselves. */
 const NATIVE_ERRORS = new Set(["Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError"]);
 
+function isArrayOrPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
 function className(value: object): string {
   const prototype = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
   return prototype?.constructor?.name || "an unnamed class";
@@ -66,8 +72,27 @@ function className(value: object): string {
  * @example checkSendable({ f: () => 1 }, "args[0]", { to: "a worker" }) // throws: Cannot send args[0].f to a worker: it is a function (f)
  */
 export function checkSendable(value: unknown, where: string, options: SendableOptions = {}): void {
-  if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return;
+  inspectSendable(value, where, options);
+}
+
+/** A primitive that JSON carries exactly (undefined, NaN, ±Infinity, -0 and BigInt it does not). */
+export function isJsonPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  if (type === "number") return Number.isFinite(value) && !Object.is(value, -0);
+  return type === "string" || type === "boolean" || value === null;
+}
+
+/**
+ * @internal {@link checkSendable}, also telling whether JSON would carry the
+ * value exactly: Node's default channel to a child process is JSON, which
+ * turns a Map into `{}` and NaN into `null`; a value it cannot carry travels
+ * in v8's own format instead (see wire.ts).
+ * @returns true if `JSON.parse(JSON.stringify(value))` gives back an equal value.
+ */
+export function inspectSendable(value: unknown, where: string, options: SendableOptions = {}): boolean {
+  if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return isJsonPrimitive(value);
   const to = options.to ?? "a worker";
+  let json = true;
   const fail = (path: string, what: string, advice = DATA_ONLY): never => {
     throw new UnsendableValueError(path, `Cannot send ${path} to ${to}: ${what}. ${advice}.`);
   };
@@ -76,12 +101,16 @@ export function checkSendable(value: unknown, where: string, options: SendableOp
       fail(path, `it is a function (${(v as { name?: string }).name || "anonymous"})`, `${DATA_ONLY}. A function cannot travel: put the code inside the task, or use a named task`);
     }
     if (typeof v === "symbol") fail(path, `it is a symbol (${String(v)})`);
-    if (v === null || typeof v !== "object") return;
+    if (v === null || typeof v !== "object") {
+      if (json && !isJsonPrimitive(v)) json = false;
+      return;
+    }
     if (options.isReference?.(v)) return;
     if (ancestors.includes(v)) fail(path, "it contains itself (a cycle)", `${DATA_ONLY}, without cycles (send ids instead of back references)`);
     // util.types and prototype shapes, not instanceof: values may come from
     // another realm (a vm context, as under jest, or a deserialised message).
     if (types.isProxy(v)) fail(path, "it is a Proxy, which cannot be cloned");
+    if (!types.isProxy(v) && !isArrayOrPlain(v)) json = false; // Map, Set, Date, typed arrays...: not JSON
     if (types.isSharedArrayBuffer(v) || (ArrayBuffer.isView(v) && types.isSharedArrayBuffer(v.buffer))) {
       if (options.sharedMemory === false) {
         fail(path, "it is (or views) a SharedArrayBuffer, and child processes cannot share memory", "Use the thread backend to share memory, or send a copy (a plain ArrayBuffer or typed array)");
@@ -118,10 +147,16 @@ export function checkSendable(value: unknown, where: string, options: SendableOp
     }
     for (const symbol of Object.getOwnPropertySymbols(v)) fail(path, `it has a symbol key (${String(symbol)})`);
     // Object.entries: array elements and any extra property set on an array
-    for (const [k, item] of Object.entries(v)) visit(item, isArray && /^\d+$/.test(k) ? `${path}[${k}]` : `${path}.${k}`, next);
+    const entries = Object.entries(v);
+    // JSON drops an array's holes and extra properties
+    // (entries list indices in order, then other keys: with no hole, the last index is the last entry)
+    const length = isArray ? (v as unknown[]).length : 0;
+    if (isArray && json && (entries.length !== length || (length > 0 && entries[length - 1]![0] !== String(length - 1)))) json = false;
+    for (const [k, item] of entries) visit(item, isArray && /^\d+$/.test(k) ? `${path}[${k}]` : `${path}.${k}`, next);
   };
   try {
     visit(value, where, []);
+    return json;
   } catch (error) {
     if (error instanceof UnsendableValueError) throw error;
     // a getter that throws, a revoked proxy...: still a named error, with the cause's text

@@ -9,7 +9,8 @@ import workerpool from "workerpool";
 import { tasks } from "../tasks";
 import type { TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
-import { checkSendable } from "../sendable";
+import { inspectSendable } from "../sendable";
+import { fromJsonWire, toJsonWire } from "../wire";
 import { describeValue } from "../validate";
 
 type AnyTask = (...args: unknown[]) => unknown;
@@ -32,27 +33,34 @@ function resolveTask(spec: TaskSpec): AnyTask {
   return fn;
 }
 
-// A child process (the main thread of its own process) cannot share memory with the notebook.
-const sendOptions = { to: "the notebook", sharedMemory: !isMainThread };
+// A child process (the main thread of its own process) cannot share memory
+// with the notebook, and talks to it over workerpool's JSON channel (see wire.ts).
+const inChildProcess = isMainThread;
+const sendOptions = { to: "the notebook", sharedMemory: !inChildProcess };
 
 /**
- * Runs the task on each argument list. A result that cannot travel back (a
- * function, a class instance...) fails the task with UnsendableValueError
- * naming its path, instead of arriving as `undefined` or a plain object.
- * Whatever the task throws is reported as an Error made of strings only, so
- * that reporting it can never fail (a thrown function or an error carrying
- * one would otherwise break the worker's reply).
+ * Runs the task on each argument list and answers with the list of results
+ * (in a child process: as JSON when JSON carries them exactly, else in v8's
+ * format). A result that cannot travel back (a function, a class
+ * instance...) fails the task with UnsendableValueError naming its path,
+ * instead of arriving as `undefined` or a plain object. Whatever the task
+ * throws is reported as an Error made of strings only, so that reporting it
+ * can never fail (a thrown function or an error carrying one would otherwise
+ * break the worker's reply).
  */
-async function runChunk(spec: TaskSpec, argsList: unknown[][]): Promise<unknown[]> {
+async function runChunk(spec: TaskSpec, argsList: unknown[]): Promise<unknown> {
   try {
     const task = resolveTask(spec);
     const results: unknown[] = [];
+    let jsonSafe = true;
     for (let i = 0; i < argsList.length; i++) {
-      const result = await task(...(decodeArgs(argsList[i], refuseQueue) as unknown[]));
-      checkSendable(result, argsList.length === 1 ? "the result" : `the result for item ${i} of the chunk`, sendOptions);
+      const args = decodeArgs(fromJsonWire(argsList[i]), refuseQueue) as unknown[];
+      const result = await task(...args);
+      const where = argsList.length === 1 ? "the result" : `the result for item ${i} of the chunk`;
+      if (!inspectSendable(result, where, sendOptions)) jsonSafe = false;
       results.push(result);
     }
-    return results;
+    return inChildProcess ? toJsonWire(results, jsonSafe) : results;
   } catch (error) {
     throw reportable(error);
   }
@@ -75,6 +83,7 @@ function refuseQueue(): never {
 }
 
 workerpool.worker({
-  runTask: async (spec: TaskSpec, args: unknown[]) => (await runChunk(spec, [args]))[0],
+  // one call: answered like a chunk of one, as a list (Pool takes the first result)
+  runTask: (spec: TaskSpec, args: unknown) => runChunk(spec, [args]),
   runChunk,
 });
