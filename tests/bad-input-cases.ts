@@ -101,6 +101,15 @@ export const CASES: BadInputCase[] = [
     expect: { returns: { asArgument: [], asResult: [] } },
   },
   {
+    name: "a sparse array, an array with an extra property, a nested undefined and a large Float64Array arrive unchanged",
+    code: `const sparse = [1, , 3]; const tagged = Object.assign([1, 2], { unit: "ms" });
+      const big = new Float64Array(100000).map((_, i) => i / 3);
+      const [s, t, n, b] = await pool.applyAsync("echo", [[sparse, tagged, { a: { b: undefined, c: [undefined] } }, big]]).get();
+      return { holes: s.length === 3 && !(1 in s), unit: t.unit, nested: "b" in n.a && n.a.c.length === 1 && n.a.c[0] === undefined,
+        big: b instanceof Float64Array && b.length === 100000 && b[99999] === 99999 / 3 };`,
+    expect: { returns: { holes: true, unit: "ms", nested: true, big: true } },
+  },
+  {
     name: "a task returning a function fails with a TaskError naming the result, instead of resolving undefined",
     code: `return await pool.applyAsync(() => () => 1, []).get();`,
     expect: { error: "TaskError", messageIncludes: ["UnsendableValueError", "the result", "is a function"] },

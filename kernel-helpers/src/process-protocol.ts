@@ -4,6 +4,7 @@
  */
 import { isQueueReference, Queue, type QueueReference } from "./queue";
 import { connectManager, isManagerReference, Manager, type ManagerProxy } from "./manager";
+import { types } from "node:util";
 import type { TaskSpec } from "./task-spec";
 import { inspectSendable, isJsonPrimitive, UnsendableValueError } from "./sendable";
 
@@ -33,22 +34,48 @@ export type FromWorker =
     }
   | { kind: "failed"; error: { name: string; message: string; stack?: string } };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype;
+/** A plain object: no prototype, or some realm's Object.prototype (whose own prototype is null). */
+const isPlainObject = (value: object): boolean => {
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+};
 
 /**
- * Rebuilds `value`, mapping every leaf through `leaf` and looking inside
- * arrays, plain objects, Maps and Sets (the containers a structured clone
- * keeps as they are).
+ * Maps every value inside `value` through `leaf` (a replacement, or undefined
+ * to keep it and look inside), through arrays, plain objects, Maps and Sets
+ * (the containers a structured clone keeps as they are). Copy on write: a
+ * container is rebuilt only when something inside it was replaced, and then
+ * keeps its holes and extra properties, so what a structured clone would
+ * carry arrives unchanged. The value must have no cycles.
  */
 function mapDeep(value: unknown, leaf: (v: unknown) => unknown | undefined): unknown {
   const mapped = leaf(value);
   if (mapped !== undefined) return mapped;
-  if (Array.isArray(value)) return value.map((v) => mapDeep(v, leaf));
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [mapDeep(k, leaf), mapDeep(v, leaf)]));
-  if (value instanceof Set) return new Set([...value].map((v) => mapDeep(v, leaf)));
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapDeep(v, leaf)]));
-  return value;
+  if (value === null || typeof value !== "object") return value;
+  if (types.isMap(value)) {
+    let changed = false;
+    const entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => {
+      const [nextKey, nextValue] = [mapDeep(k, leaf), mapDeep(v, leaf)];
+      if (nextKey !== k || nextValue !== v) changed = true;
+      return [nextKey, nextValue] as const;
+    });
+    return changed ? new Map(entries) : value;
+  }
+  if (types.isSet(value)) {
+    const items = [...(value as Set<unknown>)];
+    const next = items.map((v) => mapDeep(v, leaf));
+    return next.some((v, i) => v !== items[i]) ? new Set(next) : value;
+  }
+  const isArray = Array.isArray(value);
+  if (!isArray && !isPlainObject(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const next = mapDeep(v, leaf);
+    if (next === v) continue;
+    copy ??= (isArray ? Object.assign(new Array((value as unknown[]).length), value) : { ...value }) as Record<string, unknown>;
+    copy[k] = next;
+  }
+  return copy ?? value;
 }
 
 const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
