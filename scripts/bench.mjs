@@ -9,7 +9,7 @@
  *   node scripts/bench.mjs --help
  *
  * The measurements are functions in scripts/bench/ (round-trips.js, startup.js, heavy.js,
- * serial.js, python.js, cpu.js), each returning typed results; run.js calls them in turn
+ * serial.js, python.js; CPU and noise accounting from kernel-helpers cpu.ts), each returning typed results; run.js calls them in turn
  * and report.js turns the results into the printed table and <out>/latest.json (plus a
  * timestamped copy <out>/bench-<time>.json; default out: results/bench).
  *

@@ -166,3 +166,16 @@ export function fitAmdahl(workers: readonly number[], speedups: readonly number[
   );
   return { serialFraction, maxSpeedup: serialFraction === 0 ? Infinity : 1 / serialFraction, rmsError };
 }
+
+/**
+ * Worker counts for a sweep that stays short on big machines: 1, 2, 4, 8, ...
+ * below `max`, then `max` itself. 16 cores give 1, 2, 4, 8, 16 (5 counts, not 16).
+ * @example ladder(6) // [1, 2, 4, 6]
+ */
+export function ladder(max: number): number[] {
+  if (!(Number.isInteger(max) && max >= 1)) throw new InvalidOptionError("`max`", `Expected \`max\` to be an integer from 1 and up, got ${max}.`);
+  const steps: number[] = [];
+  for (let n = 1; n < max; n *= 2) steps.push(n);
+  steps.push(max);
+  return steps;
+}

@@ -1,6 +1,7 @@
 /** Timing helpers: one run, or repeated runs summarised by their median. */
 import { summarize, type TimingSummary } from "./stats";
 import { checkInteger } from "./validate";
+import { progress } from "./progress";
 
 /** A value with the time it took, from {@link time}. */
 export interface Timed<T> {
@@ -55,4 +56,35 @@ export async function timeRepeated<T>(fn: () => T | Promise<T>, options: RepeatO
     options.onRun?.(run, repeats, timed.elapsedMs);
   }
   return { ...summarize(samplesMs), samplesMs, value };
+}
+
+/** Options of {@link measure}. */
+export interface MeasureOptions {
+  /** Timed runs. Default 3. */
+  repeats?: number;
+  /** Untimed runs first (V8 compiles the code, workers start, caches fill). Default 1. */
+  warmup?: number;
+}
+
+/**
+ * {@link timeRepeated} with a progress line that counts the warm-up and the
+ * timed runs: the notebooks' way to time one case.
+ *
+ * @param label - what is timed, shown on the progress line.
+ * @param run - one run of the work.
+ * @example const serial = await measure("serial", () => tasks.map((n) => leibnizPi(n)), { repeats: REPEATS });
+ */
+export async function measure<T>(label: string, run: () => T | Promise<T>, options: MeasureOptions = {}): Promise<RepeatedTiming<T>> {
+  const repeats = options.repeats ?? 3;
+  const warmup = checkInteger("`warmup`", options.warmup ?? 1, { min: 0, max: 100_000 });
+  const bar = progress(label, warmup + repeats);
+  try {
+    for (let i = 0; i < warmup; i++) {
+      await run();
+      bar.tick();
+    }
+    return await timeRepeated(run, { repeats, warmup: 0, onRun: () => bar.tick() });
+  } finally {
+    bar.done();
+  }
 }

@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { readResultFile, ResultFileError } = require('../lib/result-file');
-const { observe } = require('./cpu');
+const { observe } = require('kernel-helpers');
 const { silentLog } = require('./format');
 
 const PYTHON_SCRIPT = path.join(__dirname, '..', 'bench_python.py');

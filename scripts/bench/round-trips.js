@@ -7,7 +7,7 @@
 
 const { performance } = require('node:perf_hooks');
 const { median } = require('kernel-helpers');
-const { observe } = require('./cpu');
+const { observe } = require('kernel-helpers');
 const { formatPerSecond, otherCoresNote, silentLog } = require('./format');
 const { takeTurns } = require('./turns');
 
@@ -123,7 +123,7 @@ async function measureChunkedMap(contenders, { items, rounds, log = silentLog })
   const workers = contenders[0]?.pool.workers ?? 1;
   log(`chunked map: ${items.toLocaleString('en-US')} trivial items per round, default chunk size ${Math.ceil(items / (4 * workers)).toLocaleString('en-US')}; warm-up`);
   for (const { pool } of contenders) await mapRound(pool);
-  /** @type {import('./cpu').Observed<number>[][]} */
+  /** @type {import('kernel-helpers').Observed<number>[][]} */
   const runs = contenders.map(() => []);
   for (let round = 0; round < rounds; round++) {
     const parts = [];

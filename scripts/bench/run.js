@@ -5,7 +5,7 @@
 const os = require('node:os');
 const { performance } = require('node:perf_hooks');
 const { machineLine, machineSummary } = require('kernel-helpers');
-const { cpuSnapshot, otherCores } = require('./cpu');
+const { cpuSnapshot, otherCores } = require('kernel-helpers');
 const { silentLog } = require('./format');
 const { calibrateHeavyTerms, measureHeavyTasks } = require('./heavy');
 const { SETTINGS } = require('./options');

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Pool } from "kernel-helpers";
-import { otherCores, ownCpuMs } from "../../scripts/bench/cpu";
+import { otherCores, ownCpuMs } from "kernel-helpers";
 import { measureHeavyTasks } from "../../scripts/bench/heavy";
 import { DEFAULT_OUT, DEFAULT_PYTHONS, SETTINGS, UsageError, parseArgs } from "../../scripts/bench/options";
 import { measurePython, runPythonOnce } from "../../scripts/bench/python";
@@ -57,6 +57,8 @@ function fixedResults({ withPython = true, withCpu = true } = {}): BenchResults 
       cpuModel: "Test CPU",
       logicalCores: 2,
       availableCores: 2,
+      physicalCores: 2,
+      coreKinds: null,
       memoryGiB: 8,
       platform: "linux x64",
       node: "v20.0.0",

@@ -1,0 +1,87 @@
+/**
+ * Sentences computed from a run pick their words from the numbers, so that
+ * "close to ideal" is only ever printed beside an efficiency that is. One
+ * place for the thresholds, so every notebook words the same numbers alike.
+ */
+import { compareTimes, parallelEfficiency, speedup } from "./stats";
+
+/** Efficiency at or above this reads "close to ideal". */
+export const CLOSE_TO_IDEAL = 0.9;
+/** Efficiency at or above this (and below ideal) reads "good". */
+export const GOOD_EFFICIENCY = 0.7;
+/** Efficiency at or above this reads "modest"; below, "poor". */
+export const MODEST_EFFICIENCY = 0.4;
+/** Efficiency above 1 + this is beyond ideal: an artefact to explain, not a gain. */
+export const ABOVE_IDEAL_MARGIN = 0.05;
+/** Two times within this relative difference are "about the same". */
+export const SAME_TIME = 0.05;
+
+/**
+ * One word (or phrase) for a parallel efficiency (speed-up / workers):
+ * "above ideal", "close to ideal", "good", "modest" or "poor".
+ */
+export function efficiencyWord(efficiency: number): string {
+  if (efficiency > 1 + ABOVE_IDEAL_MARGIN) return "above ideal";
+  if (efficiency >= CLOSE_TO_IDEAL) return "close to ideal";
+  if (efficiency >= GOOD_EFFICIENCY) return "good";
+  if (efficiency >= MODEST_EFFICIENCY) return "modest";
+  return "poor";
+}
+
+/**
+ * A sentence on a parallel run against the serial one, with the numbers:
+ * "2 workers: 1.74× the serial speed, efficiency 0.87 (good)." An
+ * efficiency above ideal, or a parallel run slower than serial, gets the
+ * usual causes named, since they are artefacts or costs, not gains.
+ *
+ * @param serialMs - the serial time (same work).
+ * @param parallelMs - the parallel time.
+ * @param workers - how many workers the parallel run used.
+ * @example describeSpeedup(2890, 1660, 2)
+ */
+export function describeSpeedup(serialMs: number, parallelMs: number, workers: number): string {
+  const s = speedup(serialMs, parallelMs);
+  const e = parallelEfficiency(serialMs, parallelMs, workers);
+  const word = efficiencyWord(e);
+  const base = `${workers} worker${workers === 1 ? "" : "s"}: ${s.toFixed(2)}× the serial speed, efficiency ${e.toFixed(2)} (${word})`;
+  if (word === "above ideal") {
+    return (
+      `${base}. More than ${workers}× cannot come from the workers alone: the usual causes are noise in the serial ` +
+      "runs, a CPU that runs faster with some cores idle, or the serial run paying costs (compilation, caches) that the parallel one had already paid."
+    );
+  }
+  if (s < 1 - SAME_TIME) return `${base}: slower than serial, because sending the work and starting the workers cost more than the work saved.`;
+  return `${base}.`;
+}
+
+/**
+ * "about the same as", or "1.5× faster than" / "2.0× slower than": how
+ * `otherMs` compares with `referenceMs`, ready to sit between two names.
+ *
+ * @example `Threads were ${relativeSpeed(processMs, threadMs)} processes.`
+ */
+export function relativeSpeed(referenceMs: number, otherMs: number): string {
+  const ratio = otherMs / referenceMs;
+  if (Math.abs(ratio - 1) <= SAME_TIME) return "about as fast as";
+  return `${compareTimes(referenceMs, otherMs)} than`;
+}
+
+/**
+ * How big a part is of a whole, in words and numbers: "23 % of", "about
+ * half of", "3× as long as". For overheads next to the work they come with.
+ */
+export function shareOf(partMs: number, wholeMs: number): string {
+  const share = partMs / wholeMs;
+  if (share >= 1.5) return `${share.toFixed(1)}× as long as`;
+  if (share >= 0.45 && share <= 0.55) return `about half of`;
+  if (share < 0.01) return `under 1 % of`;
+  return `${Math.round(share * 100)} % of`;
+}
+
+/** "negligible", "small", "noticeable" or "large": the weight of a cost that is `share` of the work (0.05 = 5 %). */
+export function costWord(share: number): string {
+  if (share < 0.02) return "negligible";
+  if (share < 0.1) return "small";
+  if (share < 0.3) return "noticeable";
+  return "large";
+}
