@@ -68,3 +68,5 @@ export { pythonOriginal, findPython, PythonUnavailableError, PythonFailedError }
 export type { PythonInfo, PythonMeasurements, PythonMeasurement, PythonRunOptions } from "./python";
 export { rangeBars, timeline } from "./charts";
 export type { RangeBar, RangeBarsOptions, Span } from "./charts";
+export { transferableBuffers, isDetached } from "./transfer";
+export type { TransferOptions } from "./transfer";

@@ -19,6 +19,7 @@ import { checkChoice, checkInteger } from "./validate";
 import { registerResource, unregisterResource } from "./cleanup";
 import { inspectAndEncode, type EncodeOptions } from "./process-protocol";
 import { fromJsonWire, toJsonWire, type WireEnvelope } from "./wire";
+import { buffersToMove, chunkBuffers, detachBuffers, moveBuffers, type TransferOptions } from "./transfer";
 
 /** Where pool workers run: `"thread"` (worker_threads, one process) or `"process"` (child_process.fork). */
 export type Backend = "thread" | "process";
@@ -41,7 +42,7 @@ export interface PoolOptions {
 }
 
 /** Options of {@link Pool.map} and {@link Pool.starmap}. */
-export interface MapOptions {
+export interface MapOptions extends TransferOptions {
   /**
    * Items sent to a worker per message. Default: like Python,
    * `ceil(items / (4 · workers))`, so tiny items are not one message each.
@@ -176,19 +177,21 @@ export class Pool {
    *
    * @param task - a named task (e.g. `"leibnizPi"`) or a self-contained function.
    * @param args - the task's arguments as an array (sent by structured clone).
+   * @param options - `{ transfer: true }` moves ArrayBuffers instead of copying them; yours are detached ({@link TransferOptions}).
    * @throws PoolClosedError if `close()` or `terminate()` was called.
    * @throws UnsendableValueError if an argument cannot be sent (a function, a
    *   symbol, a class instance...), naming its path, e.g. `args[0].callback`;
    *   nothing is sent then.
    * @example const h = pool.applyAsync("leibnizPi", [5_000_000]); await h.get();
    */
-  applyAsync<K extends TaskName>(task: K, args: TaskArgs<K>): AsyncResult<TaskResult<K>>;
-  applyAsync<A extends unknown[], R>(task: (...args: A) => R, args: A): AsyncResult<Awaited<R>>;
-  applyAsync(task: TaskName | ((...args: never[]) => unknown), args: unknown[]): AsyncResult<unknown> {
+  applyAsync<K extends TaskName>(task: K, args: TaskArgs<K>, options?: TransferOptions): AsyncResult<TaskResult<K>>;
+  applyAsync<A extends unknown[], R>(task: (...args: A) => R, args: A, options?: TransferOptions): AsyncResult<Awaited<R>>;
+  applyAsync(task: TaskName | ((...args: never[]) => unknown), args: unknown[], options: TransferOptions = {}): AsyncResult<unknown> {
     this.#assertRunning();
     if (!Array.isArray(args)) throw new TypeError("Expected `args` to be an array of the task's arguments.");
     const spec = toTaskSpec(task);
-    return new AsyncResult(this.#exec(spec, "runTask", [spec, this.#encode(args, "args")]));
+    const move = options.transfer ? { buffers: buffersToMove(args, "args"), where: "args" } : undefined;
+    return new AsyncResult(this.#exec(spec, "runTask", [spec, this.#encode(args, "args")], move));
   }
 
   /**
@@ -202,7 +205,7 @@ export class Pool {
   map<K extends TaskName>(task: K, items: readonly TaskArgs<K>[0][], options?: MapOptions): Promise<TaskResult<K>[]>;
   map<T, R>(task: (item: T) => R, items: readonly T[], options?: MapOptions): Promise<Awaited<R>[]>;
   map(task: TaskName | ((item: never) => unknown), items: readonly unknown[], options: MapOptions = {}): Promise<unknown[]> {
-    return this.#mapChunks(task, items, (item, i) => this.#encode(item, `items[${i}]`, true), options);
+    return this.#mapChunks(task, items, (item, i) => this.#encode(item, `items[${i}]`, true), options, "items");
   }
 
   /**
@@ -215,7 +218,7 @@ export class Pool {
     return this.#mapChunks(task, argsList, (args, i) => {
       if (!Array.isArray(args)) throw new TypeError(`Expected every item of \`argsList\` to be an array of arguments; argsList[${i}] is not.`);
       return this.#encode(args, `argsList[${i}]`);
-    }, options);
+    }, options, "argsList");
   }
 
   /** Stops accepting tasks; those already submitted still run. Call {@link Pool.join} next. */
@@ -267,6 +270,7 @@ export class Pool {
     items: readonly unknown[],
     toArgs: (item: unknown, index: number) => unknown[] | WireEnvelope,
     options: MapOptions,
+    name: string,
   ): Promise<unknown[]> {
     this.#assertRunning();
     if (!Array.isArray(items)) throw new TypeError("Expected the items to be an array.");
@@ -278,9 +282,10 @@ export class Pool {
         : checkInteger("`chunkSize`", options.chunkSize, { min: 1 });
     const chunks: (unknown[] | WireEnvelope)[][] = [];
     for (let i = 0; i < argsList.length; i += chunkSize) chunks.push(argsList.slice(i, i + chunkSize));
+    const moves = options.transfer ? chunkBuffers(items, chunkSize, name) : [];
     let done = 0;
-    const parts = chunks.map(async (chunk) => {
-      const result = (await this.#exec(spec, "runChunk", [spec, chunk])) as unknown[];
+    const parts = chunks.map(async (chunk, c) => {
+      const result = (await this.#exec(spec, "runChunk", [spec, chunk], moves[c])) as unknown[];
       done += chunk.length;
       options.onProgress?.(done, argsList.length);
       return result;
@@ -301,7 +306,19 @@ export class Pool {
     return this.backend === "process" ? toJsonWire(args, jsonSafe) : args;
   }
 
-  #exec(spec: TaskSpec, method: "runTask" | "runChunk", params: unknown[]): Promise<unknown> {
+  /**
+   * Sends one message. With `move` (the `transfer` option, {@link TransferOptions}) the caller's buffers
+   * are taken now, and a trailing `true` asks the worker to transfer its results back.
+   */
+  #exec(spec: TaskSpec, method: "runTask" | "runChunk", params: unknown[], move?: { buffers: ArrayBuffer[]; where: string }): Promise<unknown> {
+    let transferList: ArrayBuffer[] | undefined;
+    if (move) {
+      // threads: the memory moves with the message; processes: the bytes were
+      // encoded into params already (wire.ts), only the caller's copy goes
+      if (this.backend === "thread") ({ value: params, buffers: transferList } = moveBuffers(params, move.buffers, move.where));
+      else detachBuffers(move.buffers, move.where);
+      params = [...params, true];
+    }
     let dispatched: Promise<unknown>;
     try {
       dispatched = Promise.resolve(
@@ -310,6 +327,7 @@ export class Pool {
             if (payload.stdout) process.stdout.write(payload.stdout);
             if (payload.stderr) process.stderr.write(payload.stderr);
           },
+          ...(transferList ? { transfer: transferList } : {}),
         }),
       );
     } catch (error) {

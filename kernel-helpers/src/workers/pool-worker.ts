@@ -12,6 +12,7 @@ import { decodeArgs } from "../process-protocol";
 import { inspectSendable } from "../sendable";
 import { fromJsonWire, toJsonWire } from "../wire";
 import { describeValue } from "../validate";
+import { detachBuffers, transferableBuffers } from "../transfer";
 
 type AnyTask = (...args: unknown[]) => unknown;
 
@@ -43,12 +44,15 @@ const sendOptions = { to: "the notebook", sharedMemory: !inChildProcess };
  * (in a child process: as JSON when JSON carries them exactly, else in v8's
  * format). A result that cannot travel back (a function, a class
  * instance...) fails the task with UnsendableValueError naming its path,
- * instead of arriving as `undefined` or a plain object. Whatever the task
+ * instead of arriving as `undefined` or a plain object. With `transfer` (the
+ * Pool's `transfer` option), the results' ArrayBuffers are handed back
+ * instead of copied (threads), or detached here after encoding (processes),
+ * so that the task's own copy is gone on both backends. Whatever the task
  * throws is reported as an Error made of strings only, so that reporting it
  * can never fail (a thrown function or an error carrying one would otherwise
  * break the worker's reply).
  */
-async function runChunk(spec: TaskSpec, argsList: unknown[]): Promise<unknown> {
+async function runChunk(spec: TaskSpec, argsList: unknown[], transfer = false): Promise<unknown> {
   try {
     const task = resolveTask(spec);
     const results: unknown[] = [];
@@ -60,7 +64,12 @@ async function runChunk(spec: TaskSpec, argsList: unknown[]): Promise<unknown> {
       if (!inspectSendable(result, where, sendOptions)) jsonSafe = false;
       results.push(result);
     }
-    return inChildProcess ? toJsonWire(results, jsonSafe) : results;
+    if (!transfer) return inChildProcess ? toJsonWire(results, jsonSafe) : results;
+    const buffers = transferableBuffers(results);
+    if (!inChildProcess) return new workerpool.Transfer(results, buffers);
+    const wire = toJsonWire(results, jsonSafe);
+    detachBuffers(buffers, "the result");
+    return wire;
   } catch (error) {
     throw reportable(error);
   }
@@ -84,6 +93,6 @@ function refuseQueue(): never {
 
 workerpool.worker({
   // one call: answered like a chunk of one, as a list (Pool takes the first result)
-  runTask: (spec: TaskSpec, args: unknown) => runChunk(spec, [args]),
+  runTask: (spec: TaskSpec, args: unknown, transfer?: boolean) => runChunk(spec, [args], transfer),
   runChunk,
 });
