@@ -22,7 +22,9 @@ const { succeeded } = require('./children');
  *   via: the `jupyter` command it was found through, or "python3 on PATH"
  * @typedef {{ missingNpm: string[], hasLockfile: boolean, hasNodeModules: boolean,
  *             hasKernelHelpers: boolean, kernelspecBinary: string | null, tslabBinary: string,
- *             browser: string | null, isRoot: boolean, hasAptGet: boolean }} ProjectFindings
+ *             browser: string | null, isRoot: boolean, hasAptGet: boolean,
+ *             redisServer: string | null, redisUrl: string | null }} ProjectFindings
+ *   redisServer: a redis-server on PATH (or Debian's); redisUrl: REDIS_URL, when set
  */
 
 /**
@@ -100,6 +102,8 @@ function inspectProject() {
     browser: findBrowser(),
     isRoot: process.getuid?.() === 0,
     hasAptGet: which('apt-get') !== null,
+    redisServer: which('redis-server') ?? (fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : null),
+    redisUrl: process.env.REDIS_URL || null,
   };
 }
 

@@ -18,6 +18,7 @@ const { jupyterEnv } = require('./discovery');
 const { warn, rel, indent } = require('./output');
 const { formatRunLine } = require('./report');
 const { readResultFile, ResultFileError } = require('../lib/result-file');
+const { servicesFor } = require('./redis');
 
 /**
  * @typedef {import('./children').ChildProcesses} ChildProcesses
@@ -107,6 +108,8 @@ async function runNotebook(children, jupyter, nb, cores, opts) {
   const statusFile = path.join(os.tmpdir(), `run-notebooks-${process.pid}-${cores}-${nb.name}.json`);
   for (const stale of [outNb, outHtml, kernelLog, statusFile]) fs.rmSync(stale, { force: true });
 
+  // Redis and worker hosts for a notebook that needs them (06), stopped right after it
+  const services = await servicesFor(nb, cores);
   console.log(`[cores=${cores}] ${nb.name}: running…`);
   const started = performance.now();
   const exited = await children.run(
@@ -115,8 +118,8 @@ async function runNotebook(children, jupyter, nb, cores, opts) {
       '--cwd', paths.NOTEBOOK_DIR, '--status-json', statusFile, '--kernel-log', kernelLog],
     // RESULTS_DIR: where notebooks save data files (kernel-helpers' resultsDir()), e.g. <out>/bench.
     // 'forward': the executor's progress lines reach our stdout through a pipe of its own.
-    { output: 'forward', env: jupyterEnv({ CORES: String(cores), SCALE: opts.scale, RESULTS_DIR: opts.out }) },
-  );
+    { output: 'forward', env: jupyterEnv({ CORES: String(cores), SCALE: opts.scale, RESULTS_DIR: opts.out, ...services?.env }) },
+  ).finally(() => services?.stop());
   const stopped = children.stopSignal !== null;
   const record = recordOf({
     notebook: nb.name, cores, seconds: (performance.now() - started) / 1000, exited, status: readStatus(statusFile), stopped,

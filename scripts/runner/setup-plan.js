@@ -80,4 +80,21 @@ function planJupyter(candidates, rootWithApt) {
   return { action: 'install', notes, pip, apt: rootWithApt };
 }
 
-module.exports = { planSetup };
+/**
+ * The Redis step, for runs that include a notebook needing Redis (and `npm run setup`):
+ *   external      REDIS_URL names one: use it, install nothing
+ *   present       a redis-server is installed (each run starts its own, on 127.0.0.1)
+ *   apt           root with apt-get: install Debian's redis-server
+ *   instructions  print the commands
+ * @param {Pick<Findings, 'redisServer' | 'redisUrl' | 'isRoot' | 'hasAptGet'>} found
+ * @param {{ withRedis: boolean }} choices
+ * @returns {'skip' | 'external' | 'present' | 'apt' | 'instructions'}
+ */
+function planRedis(found, { withRedis }) {
+  if (!withRedis) return 'skip';
+  if (found.redisUrl) return 'external';
+  if (found.redisServer) return 'present';
+  return found.isRoot && found.hasAptGet ? 'apt' : 'instructions';
+}
+
+module.exports = { planSetup, planRedis };

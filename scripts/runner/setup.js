@@ -11,7 +11,9 @@
  *      else the commands to run
  *   d. the `tslab` kernelspec, project-local in .jupyter-project/share/jupyter/kernels/tslab
  *      (every Jupyter process started here gets that folder prepended to JUPYTER_PATH)
- *   e. with --install-user, the kernelspec for the user too; with --with-browser, Chromium.
+ *   e. with --install-user, the kernelspec for the user too; with --with-browser, Chromium;
+ *   f. for runs that include a notebook needing Redis (06) and for --setup-only: redis-server
+ *      (apt-get as root when missing, else the commands), unless REDIS_URL names a Redis.
  */
 'use strict';
 
@@ -21,7 +23,9 @@ const { performance } = require('node:perf_hooks');
 const paths = require('./paths');
 const { succeeded, describeFailure } = require('./children');
 const discovery = require('./discovery');
-const { planSetup } = require('./setup-plan');
+const { planSetup, planRedis } = require('./setup-plan');
+const { selectionNeedsRedis } = require('./redis');
+const { findNotebooks } = require('./cli');
 const { ok, step, warn, secs, rel, indent } = require('./output');
 
 /** A set-up step failed; the message says what to do. */
@@ -80,6 +84,7 @@ async function setup(opts, children) {
   await ensureKernelspec(children, jupyter.python, plan.kernelspec, project.kernelspecBinary);
   if (plan.userKernelspec) await installUserKernelspec(children, jupyter.python);
   if (plan.browser !== 'skip') await ensureBrowser(children, plan.browser);
+  await ensureRedis(children, planRedis(project, { withRedis: wantsRedis(opts) }));
   ok(`setup done in ${secs(performance.now() - started)}`);
   return jupyter;
 }
@@ -273,6 +278,39 @@ async function ensureBrowser(children, action) {
   const found = discovery.findBrowser();
   if (found) ok(`Chromium for the browser tests: ${found}`);
   else warn('no Chromium for the browser tests: run `sudo apt-get install chromium`, or set CHROMIUM_PATH to a Chrome/Chromium executable');
+}
+
+/**
+ * @param {{ setupOnly?: boolean, only?: string[] | null }} opts
+ * @returns {boolean} whether this run needs a Redis: set-up only, or a selected notebook does
+ */
+function wantsRedis(opts) {
+  if (opts.setupOnly) return true;
+  try {
+    return selectionNeedsRedis(findNotebooks(paths.NOTEBOOK_DIR, opts.only ?? null));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Notebook 06 needs a Redis: REDIS_URL's, or Debian's redis-server started per run on 127.0.0.1.
+ * @param {ChildProcesses} children
+ * @param {ReturnType<typeof planRedis>} action
+ */
+async function ensureRedis(children, action) {
+  if (action === 'skip') return;
+  if (action === 'external') {
+    ok('Redis for notebook 06: REDIS_URL (nothing to install)');
+    return;
+  }
+  if (action === 'apt') {
+    step('installing redis-server for notebook 06: apt-get install redis-server');
+    await aptGetInstall(children, ['redis-server'], 'redis-server ');
+  }
+  const found = discovery.inspectProject().redisServer;
+  if (found) ok(`redis-server for notebook 06: ${found} (each run starts its own on 127.0.0.1, with a new password)`);
+  else warn('no redis-server for notebook 06: run `sudo apt-get install -y redis-server` (macOS: `brew install redis`), or set REDIS_URL=redis://:PASSWORD@HOST:PORT');
 }
 
 module.exports = { setup, SetupError };
