@@ -193,6 +193,94 @@ def m_manager_writes(a):
     return {"perSecond": [ops / (ms / 1000.0) for ms in samples]}
 
 
+# ---- notebooks 02 and 04: start methods, the pipe under a Queue, nested pools ----
+
+def do_nothing():
+    pass
+
+
+def m_process_startup(a):
+    """A trivial Process started and joined, with each start method this Python has (fork, spawn, forkserver)."""
+    repeats = a["repeats"]
+    samples = {}
+    for method in mp.get_all_start_methods():
+        ctx = mp.get_context(method)
+
+        def run():
+            p = ctx.Process(target=do_nothing)
+            p.start()
+            p.join()
+        samples[method] = timed(run, repeats, warmup=1)
+    return {"startupMs": samples, "defaultMethod": mp.get_start_method()}
+
+
+def pipe_capacity(limit=64 * 2**20):
+    """Bytes a fresh pipe takes before a writer would block, measured by filling one without blocking."""
+    r, w = os.pipe()
+    try:
+        os.set_blocking(w, False)
+        total, chunk = 0, b"x" * 1024
+        while total < limit:
+            try:
+                total += os.write(w, chunk)
+            except BlockingIOError:
+                break
+        return total
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def put_bytes(out, size):
+    out.put(b"x" * size)
+
+
+def m_join_before_read(a):
+    """The original's warning, live: a child puts one item on a Queue; the parent joins (with a timeout) BEFORE reading."""
+    capacity = pipe_capacity()
+    cases = []
+    for fraction in a["fractions"]:
+        size = max(1, int(capacity * fraction))
+        out = mp.Queue()
+        p = mp.Process(target=put_bytes, args=(out, size))
+        p.start()
+        t0 = time.perf_counter()
+        p.join(a["timeoutS"])
+        waited = ms_since(t0)
+        ended = p.exitcode is not None
+        item = out.get()  # reading is what lets a blocked child finish
+        p.join()
+        cases.append({"itemBytes": size, "endedBeforeRead": ended, "joinWaitedMs": waited, "receivedBytes": len(item)})
+    return {"pipeBytes": capacity, "platform": sys.platform, "cases": cases}
+
+
+def pool_inside(workers):
+    """Opens a Pool here and runs one trivial task per worker: allowed in a Process, refused in a pool worker."""
+    try:
+        with mp.Pool(workers) as inner:
+            inner.map(echo, range(workers))
+        return {"ok": True, "error": None}
+    except Exception as e:  # the refusal is what is measured
+        return {"ok": False, "error": f"{type(e).__name__}: {e}"}
+
+
+def pool_inside_to_queue(workers, out):
+    out.put(pool_inside(workers))
+
+
+def m_nested_pools(a):
+    """A Pool opened inside a Process (allowed), then inside a pool worker (refused: pool workers are daemonic)."""
+    workers = a["workers"]
+    out = mp.Queue()
+    p = mp.Process(target=pool_inside_to_queue, args=(workers, out))
+    p.start()
+    in_process = out.get()
+    p.join()
+    with mp.Pool(1) as outer:
+        in_pool_worker = outer.apply(pool_inside, (workers,))
+    return {"inProcess": in_process, "inPoolWorker": in_pool_worker}
+
+
 MEASUREMENTS = {
     "leibniz": m_leibniz,
     "leibnizPool": m_leibniz_pool,
@@ -202,6 +290,9 @@ MEASUREMENTS = {
     "randomSums": m_random_sums,
     "monteCarlo": m_monte_carlo,
     "managerWrites": m_manager_writes,
+    "processStartup": m_process_startup,
+    "joinBeforeRead": m_join_before_read,
+    "nestedPools": m_nested_pools,
 }
 
 

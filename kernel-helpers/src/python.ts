@@ -38,6 +38,19 @@ export interface PythonMeasurements {
   monteCarlo: { input: { tasks: number; weight: number; workers: number; repeats: number }; output: { serialMs: number[]; poolMs: number[]; processesMs: number[] } };
   /** Assignments per second to a `Manager().dict()` from one client. */
   managerWrites: { input: { ops: number; repeats: number }; output: { perSecond: number[] } };
+  /** A trivial `Process` started and joined with each start method this Python has ("fork", "spawn", "forkserver"; one untimed start each first), and its default method. */
+  processStartup: { input: { repeats: number }; output: { startupMs: Record<string, number[]>; defaultMethod: string } };
+  /**
+   * The original's "read the queue before join" warning, live: the capacity of a pipe here (bytes, measured by filling
+   * one), then per fraction of it a child puts one item of that many bytes on a `Queue` and the parent joins it
+   * (waiting at most `timeoutS`) before reading: did the child end before the read?
+   */
+  joinBeforeRead: {
+    input: { fractions: number[]; timeoutS: number };
+    output: { pipeBytes: number; platform: string; cases: { itemBytes: number; endedBeforeRead: boolean; joinWaitedMs: number; receivedBytes: number }[] };
+  };
+  /** A `Pool` opened inside a `Process` (allowed), then inside a pool worker (refused: pool workers are daemonic), with the error Python gives. */
+  nestedPools: { input: { workers: number }; output: { inProcess: { ok: boolean; error: string | null }; inPoolWorker: { ok: boolean; error: string | null } } };
 }
 
 /** A measurement's name. */

@@ -18,19 +18,27 @@ export async function sumRandomNumbersToQueue(id: number, count: number, output:
   await output.put([id, sumRandomNumbers(count)]);
 }
 
+/** When a piece of work ran: wall-clock milliseconds since the epoch, comparable across processes. */
+export interface WhenRan {
+  startMs: number;
+  endMs: number;
+}
+
+/** What {@link sumRandomNumbersJob} puts on its output queue: `[[job id, value], sum, when it ran]`. */
+export type JobSum = [key: [jobId: number, value: number], sum: number, when: WhenRan];
+
+/** Now, in wall-clock milliseconds since the epoch, with sub-millisecond precision. */
+const wallClockMs = (): number => performance.timeOrigin + performance.now();
+
 /**
  * The original's job loop: take values from `input` without waiting until the
  * queue is empty (`QueueEmpty`); for each value `v`, sum `v · unit` random
- * numbers and put `[[jobId, v], sum]` on `output`.
+ * numbers and put `[[jobId, v], sum, { startMs, endMs }]` on `output` (the
+ * times let a notebook draw who ran what when).
  *
  * @returns how many values this job took.
  */
-export async function sumRandomNumbersJob(
-  jobId: number,
-  unit: number,
-  input: QueueLike<number>,
-  output: QueueLike<[[number, number], number]>,
-): Promise<number> {
+export async function sumRandomNumbersJob(jobId: number, unit: number, input: QueueLike<number>, output: QueueLike<JobSum>): Promise<number> {
   checkInteger("`unit`", unit, { min: 0 });
   let taken = 0;
   for (;;) {
@@ -42,7 +50,9 @@ export async function sumRandomNumbersJob(
       throw error;
     }
     taken++;
-    await output.put([[jobId, value], sumRandomNumbers(value * unit)]);
+    const startMs = wallClockMs();
+    const sum = sumRandomNumbers(value * unit);
+    await output.put([[jobId, value], sum, { startMs, endMs: wallClockMs() }]);
   }
 }
 
@@ -65,9 +75,9 @@ export interface TracedSum {
 export function sumRandomNumbersTraced(job: string, subtask: number, count: number): TracedSum {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { threadId } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const startMs = performance.timeOrigin + performance.now();
+  const startMs = wallClockMs();
   const sum = sumRandomNumbers(count);
-  return { job, subtask, sum, pid: process.pid, threadId, startMs, endMs: performance.timeOrigin + performance.now() };
+  return { job, subtask, sum, pid: process.pid, threadId, startMs, endMs: wallClockMs() };
 }
 
 /** One task of the nesting notebook: a size, and optionally a fixed weight (else drawn at random from 1, 2, 3). */
@@ -179,11 +189,13 @@ export async function poolInsidePoolWorker(innerWorkers: number): Promise<{ oute
 /**
  * Monte Carlo job loop for the benchmarking notebook: takes `[id, points]`
  * from `input` without waiting until the queue is empty, and puts
- * `[id, piEstimate]` on `output` for each.
+ * `[id, piEstimate, jobId]` on `output` for each (the job id tells who ran
+ * the task, to see how the work was shared).
  *
+ * @param jobId - this job's number, put beside each result. Default 0.
  * @returns how many tasks this job ran.
  */
-export async function monteCarloPiJob(input: QueueLike<[number, number]>, output: QueueLike<[number, number]>): Promise<number> {
+export async function monteCarloPiJob(input: QueueLike<[number, number]>, output: QueueLike<[number, number, number]>, jobId = 0): Promise<number> {
   let done = 0;
   for (;;) {
     let task: [number, number];
@@ -193,7 +205,7 @@ export async function monteCarloPiJob(input: QueueLike<[number, number]>, output
       if (error instanceof QueueEmpty) return done;
       throw error;
     }
-    await output.put([task[0], monteCarloPi(task[1])]);
+    await output.put([task[0], monteCarloPi(task[1]), jobId]);
     done++;
   }
 }
