@@ -1,16 +1,18 @@
 /**
  * Notebook 02 executed end to end under tslab at quick scale, through the
  * runner a user runs, once per core count; then checked as a user sees it:
- * complete results, the deadlock lesson's outcomes, figures, nothing left running.
+ * complete results, Python measured beside Node, words that match their
+ * numbers, the deadlock lessons' outcomes, figures, solutions run, nothing
+ * left running.
  */
-import fs from "node:fs";
-import path from "node:path";
-import { errorOutputs, outputs, repoRoot, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
+import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
 
 const NAME = "02-process";
 const CORE_COUNTS = [1, 2];
 const INPUT_VALUES = Array.from({ length: 25 }, (_, i) => i + 1);
+const PATIENCE_MS = 500; // the hang demonstrations' timeout at quick scale
 let run: RunResult;
 
 beforeAll(() => {
@@ -34,6 +36,19 @@ function listAfter(text: string, label: RegExp): number[] {
   return match![1]!.split(",").map(Number);
 }
 
+/** The rows of a "Who took what" table: job, values taken. */
+function whoTookWhat(text: string, order: string): Map<number, number[]> {
+  const start = text.indexOf(`Who took what in case 4 (last run, ${order})`);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const rows = new Map<number, number[]>();
+  for (const line of text.slice(start).split("\n").slice(3)) {
+    const m = /^\s*(\d+)\s+([\d, ]*?)\s+(\d+)\s+[\d.]+ %$/.exec(line);
+    if (!m) break;
+    rows.set(Number(m[1]), m[2]!.trim() === "" ? [] : m[2]!.split(",").map((v) => Number(v.trim())));
+  }
+  return rows;
+}
+
 describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
   test("has no error outputs (error outputs or error stacks on stderr)", () => {
     expect(errorOutputs(run.read(cores, NAME))).toEqual([]);
@@ -46,6 +61,12 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(printed).toContain("BACKEND: 'process'");
   });
 
+  test("checks the machine at the start and at the end", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/^Machine check: other processes/m);
+    expect(text).toMatch(/^Machine check at the end: /m);
+  });
+
   test("one task per process: every task id arrives exactly once, serial and parallel", () => {
     const notebook = run.read(cores, NAME);
     const tasks = Number(/TASKS: (\d+)/.exec(parametersText(notebook))?.[1]);
@@ -56,46 +77,100 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(text).toMatch(/Cases 1-2: every sum is within 5 standard deviations of N\/2: true/);
   });
 
-  test("input queue: every value 1..25 is summed exactly once, by one job and by CORES workers", () => {
+  test("Python's own Process/Queue version is measured beside Node's, per random number", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toContain("Cases 1-2 in Node and in Python");
+    expect(text).toMatch(/Python 3\.\d+\.\d+\s+2 one Process per task/);
+    expect(text).toMatch(/Serial, per random number: Python's loop took \d+× as long as V8's/);
+    expect(text).toMatch(/Python, one Process per task \(start method "(fork|spawn|forkserver)"\): \d+ workers?: /);
+  });
+
+  test("input queue: every value 1..25 is summed exactly once, by one job and by CORES workers, in both orders", () => {
     const text = visibleText(run.read(cores, NAME));
     expect(listAfter(text, /Case 3, input values received \(sorted\)/)).toEqual(INPUT_VALUES);
     expect(listAfter(text, /Case 4, input values received \(sorted\)/)).toEqual(INPUT_VALUES);
     expect(text).toMatch(/Cases 3-4: every sum is within 5 standard deviations of its expected value: true/);
-    expect(text).toContain(`Who took what in case 4 (last run): ${cores} workers`);
+    for (const order of ["smallest first", "largest first"]) {
+      const rows = whoTookWhat(text, order);
+      expect([...rows.keys()]).toEqual(Array.from({ length: cores }, (_, job) => job));
+      expect([...rows.values()].flat().sort((a, b) => a - b)).toEqual(INPUT_VALUES);
+      // each job takes values in queue order: ascending for smallest first, descending for largest first
+      for (const taken of rows.values()) {
+        expect(taken).toEqual([...taken].sort((a, b) => (order === "smallest first" ? a - b : b - a)));
+      }
+    }
   });
 
-  test("shows the four cases as a table and a plotly figure, with computed speed-ups", () => {
+  test("teaches largest first: a prediction table, both orders measured, and timelines of who took what", () => {
     const notebook = run.read(cores, NAME);
-    const figures = outputs(notebook).filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
-    expect(figures.length).toBeGreaterThanOrEqual(1);
     const text = visibleText(notebook);
-    expect(text).toMatch(/One process per task \(case 2\) is \d+\.\d+× (faster|slower) than serial/);
-    expect(text).toMatch(/Workers on an input queue \(case 4\) are \d+\.\d+× (faster|slower) than serial/);
+    expect(text).toMatch(/^\s+16\s+34\s+25\s+25\s+1\.36$/m); // the prediction for 16 workers, by hand: 34 vs 25
+    expect(text).toMatch(/Measured: largest first was (about as fast as|\d+\.\d+× (faster|slower) than) smallest first/);
+    const timelines = outputs(notebook).filter((o) => /Plotly figure "Case 4, (smallest|largest) first: who summed/.test(String(o.data?.["text/plain"] ?? "")));
+    expect(timelines).toHaveLength(2);
   });
 
-  test("join before read: no deadlock, every big result still there", () => {
+  test("every efficiency, balance and cost word matches the number printed beside it", () => {
+    const { checked, mismatches } = wordingMismatches(visibleText(run.read(cores, NAME)));
+    expect(mismatches).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(cores === 1 ? 6 : 8);
+  });
+
+  test("the four cases are compared in a table and the parallel versions in a speed-up figure", () => {
+    const notebook = run.read(cores, NAME);
+    const text = visibleText(notebook);
+    expect(text).toMatch(/4 input queue, \d+ process(es)?, largest first/);
+    expect(outputs(notebook).some((o) => /Plotly figure "Speed-up over serial/.test(String(o.data?.["text/plain"] ?? "")))).toBe(true);
+  });
+
+  test("Python's read-before-join deadlock is shown live, with this machine's pipe size", () => {
     const text = visibleText(run.read(cores, NAME));
-    expect(text).toMatch(/join\(\) before reading: all \d+ processes ended on their own: true/);
+    const pipe = /A pipe on this machine \((\w+)\) took ([\d,]+) bytes/.exec(text);
+    expect(pipe).not.toBeNull();
+    if (pipe![1] === "linux") expect(pipe![2]).toBe("65,536");
+    expect(text).toMatch(/an item of [\d.]+ KiB, join\(\) before reading: the child ended on its own/);
+    expect(text).toMatch(new RegExp(`an item of [\\d.]+ KiB, join\\(\\) before reading: the child was still alive when join\\(${PATIENCE_MS / 1000}\\) gave up`));
+  });
+
+  test("Node: join before read, no deadlock, every big result still there", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/join\(\) before reading: all \d+ process(es)? ended on their own: true/);
     expect(text).toMatch(/Then the queue held (\d+) of \1 results, .*all complete/);
   });
 
   test("the Node hang is shown with timeouts, then fixed by close() and by sentinels", () => {
     const text = visibleText(run.read(cores, NAME));
-    expect(text).toMatch(/join\(1000\) returned false: .*still alive \(isAlive\(\) = true\)/);
-    expect(text).toMatch(/the next get\(\) gave up after 1000 ms with QueueEmpty/);
+    expect(text).toMatch(new RegExp(`join\\(${PATIENCE_MS}\\) returned false: .*still alive \\(isAlive\\(\\) = true\\)`));
+    expect(text).toMatch(new RegExp(`the next get\\(\\) gave up after ${PATIENCE_MS} ms with QueueEmpty`));
     expect(text).toMatch(/close\(\) released the blocked get\(\); join\(\) now reports:\s+stuck worker failed: its target threw QueueClosedError/);
     expect(text).toMatch(/"stuck worker" alive: false/);
     expect(text).toMatch(new RegExp(`all ${cores} workers ended on their own: true; 25 of 25 results`));
   });
 
+  test("start-up: threads, child processes and Python's start methods, with the reader's default", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/This Python \(3\.\d+\.\d+, \w+\) starts its workers with "(fork|spawn|forkserver)" by default/);
+    expect(text).toMatch(/Python Process, spawn/);
+    expect(text).toMatch(/Starting a child process took \d+\.\d× as long as starting a thread/);
+    expect(text).toMatch(/A Node child process started (about as fast as|\d+\.\d+× (faster|slower) than) a Python spawn/);
+  });
+
   test("compares threads and processes, and a Pool with the hand-made processes", () => {
     const text = visibleText(run.read(cores, NAME));
-    expect(text).toMatch(/On this job, threads were \d+\.\d+× (faster|slower) than processes/);
-    expect(text).toMatch(/Starting a child process took \d+\.\d+× as long as starting a thread/);
-    expect(text).toMatch(/The pool was \d+\.\d+× (faster|slower)/);
+    expect(text).toMatch(/On this job, threads were (about as fast as|\d+\.\d+× (faster|slower) than) processes/);
+    expect(text).toMatch(/Pool\.map was (about as fast as|\d+\.\d+× (faster|slower) than) the hand-made/);
     expect(text).toMatch(/Pool results: 25 of 25, in input order, all plausible: true/);
     expect(text).toMatch(/Process \+ Queue: \d+ lines \(jobsInProcesses \d+/);
     expect(text).toMatch(/Pool: \d+ lines \(jobsInPool\), \d+× less code/);
+  });
+
+  test("the exercises' solutions ran", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/1,000 random orders: median \d+/);
+    expect(text).toMatch(/Measured: a random order was/);
+    expect(text).toMatch(new RegExp(`close\\(\\) as the end of input: all ${cores} workers ended on their own: true; every value summed exactly once: true`));
+    expect(text).toMatch(/An item of [\d,]+ bytes \(pipe: [\d,]+\): the child ended before the read/);
+    expect(text).toMatch(/An item of [\d,]+ bytes \(pipe: [\d,]+\): the child waited for the read/);
   });
 
   test("ends with nothing left for terminateAll to stop", () => {
@@ -103,11 +178,8 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
   });
 });
 
-test("the committed notebook has no outputs, a tslab kernelspec and one parameters cell", () => {
-  const committed = JSON.parse(fs.readFileSync(path.join(repoRoot, "notebooks", `${NAME}.ipynb`), "utf8")) as Notebook;
-  expect(committed.metadata.kernelspec?.name).toBe("tslab");
-  expect(committed.cells.filter((c) => c.cell_type === "code" && (c.outputs ?? []).length > 0)).toEqual([]);
-  expect(committed.cells.filter((c) => c.metadata.tags?.includes("parameters"))).toHaveLength(1);
+test("the committed notebook has no outputs, a tslab kernelspec, one parameters cell and hidden solutions", () => {
+  expect(committedNotebookProblems(NAME, 3)).toEqual([]);
 });
 
 test("the runner reports progress for each core count", () => {

@@ -1,13 +1,19 @@
 /**
  * Notebook 04 (nesting) executed end to end under tslab at quick scale,
- * through the runner, once per core count; checked as a user sees it.
+ * through the runner, once per core count; checked as a user sees it: the
+ * same workload for every run, results sorted back, who ran what, a ladder
+ * of splits, words that match their numbers, Python's refusal measured live,
+ * solutions run, nothing left behind.
  */
-import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
+import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
 
 const NAME = "04-nesting";
 const CORE_COUNTS = [1, 2];
 const QUICK_TASKS = 4; // TASKS at quick scale
+/** The ladder of splits the sweep must measure, by core count: 1×1, the splits of CORES, and 2×CORES. */
+const SPLITS: Record<number, string[]> = { 1: ["1×1", "2×1"], 2: ["1×1", "1×2", "2×1", "2×2"] };
 let run: RunResult;
 
 beforeAll(() => {
@@ -15,13 +21,26 @@ beforeAll(() => {
   if (run.status !== 0) throw new Error(`runner exited with ${run.status}\n${run.stdout}\n${run.stderr}`);
 }, 300_000);
 
+const figureTitles = (notebook: Notebook) =>
+  outputs(notebook).flatMap((o) => (o.data?.["application/vnd.plotly.v1+json"] ? [String(o.data["text/plain"] ?? "")] : []));
+
 describe.each(CORE_COUNTS)("notebook 04 run with CORES=%i", (cores) => {
   test("has no error outputs", () => {
     expect(errorOutputs(run.read(cores, NAME))).toEqual([]);
   });
 
-  test("reads its core count from the environment", () => {
-    expect(visibleText(run.read(cores, NAME))).toContain(`CORES: ${cores}`);
+  test("reads its core count from the environment and checks the machine at both ends", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toContain(`CORES: ${cores}`);
+    expect(text).toMatch(/^Machine check: other processes/m);
+    expect(text).toMatch(/^Machine check at the end: /m);
+  });
+
+  test("the serial and the nested run do the same, seeded workload", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/4 tasks × 4 sub-tasks, seed 1: [\d,]+ random numbers in all/);
+    expect(text).toMatch(/same tasks and weights as the serial run: true/);
+    expect(text).toMatch(/Nested against serial \(4 pool workers, at most \d at once here\): \d workers?: /);
   });
 
   test("receives every task exactly once, unordered, then sorted by input", () => {
@@ -35,30 +54,59 @@ describe.each(CORE_COUNTS)("notebook 04 run with CORES=%i", (cores) => {
     expect(sorted![1]!.split(",").map(Number)).toEqual(expected);
   });
 
-  test("shows which process and pool worker ran the sub-tasks", () => {
-    const text = visibleText(run.read(cores, NAME));
+  test("shows which process and pool worker ran the sub-tasks, as a trace, a table and a timeline", () => {
+    const notebook = run.read(cores, NAME);
+    const text = visibleText(notebook);
     const pids = new Set([...text.matchAll(/Process-\d+ · pid (\d+) · thread \d+/g)].map((m) => m[1]));
     // PROCESSES defaults to 2; with tiny tasks one process may take them all before the other starts
     expect(pids.size).toBeGreaterThanOrEqual(1);
     expect(pids.size).toBeLessThanOrEqual(2);
+    expect(text).toMatch(/^\+0\.000 s {2}Process-\d+ · pid \d+ · thread \d+: task \d+\.\d+ begins$/m);
     expect(text).toMatch(/more events: see the table and the timeline/);
+    expect(text).toContain("Who did the work (last nested run)");
+    expect(figureTitles(notebook).some((t) => t.includes("Timeline of the nested run"))).toBe(true);
   });
 
-  test("sweeps the P × W splits and names the fastest and the most efficient", () => {
-    const text = visibleText(run.read(cores, NAME));
+  test("sweeps a ladder of P × W splits and names the fastest and the most efficient", () => {
+    const notebook = run.read(cores, NAME);
+    const text = visibleText(notebook);
     expect(text).toContain(`Sweep on ${cores} cores`);
-    expect(text).toMatch(/Fastest split here: \d+×\d+/);
-    expect(text).toMatch(/Most efficient split with more than one worker: \d+×\d+/);
+    const measured = [...text.matchAll(/^\s*(\d+×\d+)\s+\d+\s+\d+\s+[\d.]+/gm)].map((m) => m[1]);
+    expect(measured).toEqual(SPLITS[cores]);
+    expect(text).toMatch(/Fastest split here: \d+×\d+; against serial, \d workers?: /);
+    expect(text).toMatch(/Most efficient split with more than one worker: \d+×\d+, efficiency \d+\.\d+ \([a-z ]+\) against 1×1/);
+    expect(text).toMatch(/1×1 \(one process, a pool of one\) was (about as fast as|\d+\.\d+× (faster|slower) than) serial/);
+    expect(figureTitles(notebook).some((t) => t.includes("Ways to split") && t.includes("ideal: 1×1 time / min(P×W,"))).toBe(true);
   });
 
-  test("shows the timeline and the sweep as plotly figures", () => {
-    const figures = outputs(run.read(cores, NAME)).filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
-    expect(figures.length).toBeGreaterThanOrEqual(2);
+  test("every efficiency word matches the number printed beside it", () => {
+    const { checked, mismatches } = wordingMismatches(visibleText(run.read(cores, NAME)));
+    expect(mismatches).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(3);
   });
 
-  test("shows a pool started inside a pool worker", () => {
-    expect(visibleText(run.read(cores, NAME))).toMatch(/its own pool, worker 2/);
+  test("Python refuses a pool inside a pool worker (measured live); Node runs one on both backends", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/Python 3\.\d+\.\d+, a Pool inside a Process: works/);
+    expect(text).toMatch(/Python 3\.\d+\.\d+, a Pool inside a pool worker: refused: AssertionError: daemonic processes are not allowed to have children/);
+    expect(text).toMatch(/^\s*thread\s+its own pool \(threads\), worker 2/m);
+    expect(text).toMatch(/^\s*process\s+its own pool \(threads\), worker 2/m);
   });
+
+  test("the exercises' solutions ran", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect([...text.matchAll(/The original's way, run \d: [\d.]+ s for [\d,]+ random numbers/g)]).toHaveLength(2);
+    expect(text).toMatch(new RegExp(`A flat pool of ${cores} workers over 16 sub-tasks: [\\d.]+ s, (about as fast as|\\d+\\.\\d+× (faster|slower) than) the fastest split`));
+    expect(text).toMatch(/Pools of process workers: [\d.]+ s, (about as fast as|\d+\.\d+× (faster|slower) than) pools of thread workers/);
+  });
+
+  test("ends with nothing left for terminateAll to stop", () => {
+    expect(visibleText(run.read(cores, NAME))).toMatch(/Pools or processes still running, now stopped: 0/);
+  });
+});
+
+test("the committed notebook has no outputs, a tslab kernelspec, one parameters cell and hidden solutions", () => {
+  expect(committedNotebookProblems(NAME, 3)).toEqual([]);
 });
 
 test("no kernel, process or worker of the run is left behind", () => {
