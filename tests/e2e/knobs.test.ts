@@ -12,7 +12,7 @@ import knobs from "../../kernel-helpers/src/knobs.json";
 import { readResultFile } from "../../scripts/lib/result-file";
 import { type Notebook, jupyterPath, jupyterPython, repoRoot } from "../notebook-helpers";
 
-const NOTEBOOKS = ["01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager"];
+const NOTEBOOKS = ["00-node-machinery", "01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager"];
 
 function parametersSource(name: string): string {
   const notebook = JSON.parse(fs.readFileSync(path.join(repoRoot, "notebooks", `${name}.ipynb`), "utf8")) as Notebook;

@@ -1,0 +1,180 @@
+/**
+ * Notebook 00 (Node's own machinery) executed end to end under tslab at quick
+ * scale, through the runner a user runs, once per core count; then checked as
+ * a user sees it: its three measurements (the event loop stalled, pools from
+ * Node's own APIs, moving data) with their figures, sentences that agree with
+ * the numbers printed in them, correct results, the solutions run, and nothing
+ * left running.
+ */
+import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
+import { browserChecks } from "../browser-helpers";
+
+const NAME = "00-node-machinery";
+const CORE_COUNTS = [1, 2];
+/** WAITED_SHARE of kernel-helpers/src/event-loop.ts: "waited" means served after this share of the busy time. */
+const WAITED_SHARE = 0.8;
+let run: RunResult;
+
+beforeAll(() => {
+  run = runNotebooks(["--only", "00", "--scale", "quick", "--cores", CORE_COUNTS.join(",")]);
+  if (run.status !== 0) {
+    throw new Error(`runner exited with ${run.status}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+  }
+}, 300_000);
+
+interface PlotlySpec {
+  data: { name?: string; x?: unknown[]; y?: number[] }[];
+  layout: { title?: { text?: string }; xaxis?: { type?: string; ticktext?: string[] }; yaxis?: { type?: string } };
+}
+
+/** Every plotly figure of the notebook, in order. */
+function figures(notebook: Notebook): PlotlySpec[] {
+  return outputs(notebook).flatMap((o) => (o.data?.["application/vnd.plotly.v1+json"] ? [o.data["application/vnd.plotly.v1+json"] as PlotlySpec] : []));
+}
+
+/** The figure whose title starts with `title`. */
+function figure(notebook: Notebook, title: string): PlotlySpec {
+  const found = figures(notebook).find((f) => f.layout.title?.text?.startsWith(title));
+  expect(found).toBeDefined();
+  return found!;
+}
+
+/** The text printed by the code cells whose metadata hides their source (the solutions). */
+function solutionText(notebook: Notebook): string {
+  const hidden = notebook.cells.filter((c) => (c.metadata as { jupyter?: { source_hidden?: boolean } }).jupyter?.source_hidden);
+  expect(hidden.length).toBeGreaterThanOrEqual(2);
+  return visibleText({ ...notebook, cells: hidden });
+}
+
+describe.each(CORE_COUNTS)("notebook 00 run with CORES=%i", (cores) => {
+  const notebook = (): Notebook => run.read(cores, NAME);
+  const text = (): string => visibleText(notebook());
+
+  test("has no error outputs (error outputs or error stacks on stderr)", () => {
+    expect(errorOutputs(notebook())).toEqual([]);
+  });
+
+  test("reads its core count and scale from the environment", () => {
+    const parameters = notebook().cells.find((c) => c.metadata.tags?.includes("parameters"));
+    const printed = (parameters?.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
+    expect(printed).toContain(`CORES: ${cores}`);
+    expect(printed).toContain("SCALE: 'quick'");
+  });
+
+  test("1.1: each stall sentence's verdict follows the numbers printed in it", () => {
+    const sentences = [...text().matchAll(/Busy code in (the main thread|a worker thread) for ([\d.]+) ms: the timer due after (\d+) ms fired after ([\d.]+) ms, and the request was answered after ([\d.]+) ms: ([^.]+)\./g)];
+    expect(sentences.map((m) => m[1])).toEqual(["the main thread", "a worker thread"]);
+    for (const [, , busy, due, fired, answered, verdict] of sentences) {
+      const [busyMs, dueMs, firedMs, requestMs] = [busy, due, fired, answered].map(Number) as [number, number, number, number];
+      const timerWaited = firedMs >= WAITED_SHARE * busyMs;
+      const requestWaited = requestMs >= WAITED_SHARE * busyMs;
+      if (dueMs >= WAITED_SHARE * busyMs) expect(verdict).toContain("too late to tell");
+      else if (timerWaited && requestWaited) expect(verdict).toBe("both waited for it");
+      else if (!timerWaited && !requestWaited) expect(verdict).toBe("neither waited for it");
+      else expect(verdict).toBe(timerWaited ? "the timer waited for it, the request did not" : "the request waited for it, the timer did not");
+    }
+    expect(figure(notebook(), "While a CPU-bound task runs").data.map((t) => t.name)).toEqual([
+      "the busy code itself",
+      "timer: how late it fired",
+      "request: time until answered",
+    ]);
+  });
+
+  test("1.2 and 1.3: the overlap verdicts and the threadpool's size are printed", () => {
+    expect(text().match(/2 together took [\d.]+× one alone: they (ran|partly)/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(text()).toMatch(/This process's threadpool has \d+ threads/);
+    expect(text()).toMatch(/2 threads: [\d.]+× the speed of 1 thread/);
+  });
+
+  test("2.1: the tiny worker_threads pool computes the Leibniz sum within 1e-6 of an independent reference", () => {
+    const match = /leibniz\((\d+)\) = (-?[\d.]+(?:e[-+]?\d+)?)/.exec(text());
+    expect(match).not.toBeNull();
+    expect(Math.abs(Number(match![2]) - referenceLeibniz(Number(match![1])))).toBeLessThan(1e-6);
+    expect(text()).toMatch(new RegExp(`Started ${cores} worker thread\\(s\\) in [\\d.]+ ms and ${cores} child process\\(es\\)`));
+    expect(figure(notebook(), `4 tasks of`).data[0]!.x).toEqual(["main thread", "tiny pool, threads", "tiny pool, processes", "kernel-helpers Pool, threads"]);
+  });
+
+  test("2.3: the tiny pool never answers for a crashed worker; kernel-helpers' Pool names the crash and goes on", () => {
+    expect(text()).toMatch(new RegExp(`Tiny pool: no answer after \\d+ ms; it has ${cores - 1} idle worker\\(s\\) of ${cores} left`));
+    expect(text()).toMatch(/the same crash: WorkerCrashedError: .*exited with code 1/);
+    expect(text()).toMatch(/and its next task runs: leibnizPi\(1000\) = 3\.1405926538/);
+    expect(text()).toContain(`What JSON makes of a Float64Array (the default of fork): {"0":1.5,"1":2.5}`);
+    expect(text()).toContain("What a task on a process-backend Pool receives: Float64Array [1.5, 2.5]");
+    expect(text()).toContain("their script folder removed: true");
+  });
+
+  test("3.1: every raw way of moving data is measured at every size from 1 KiB up, on log-log axes", () => {
+    const raw = figure(notebook(), "Moving a Float64Array to a worker with Node's own APIs");
+    expect(raw.data.map((t) => t.name)).toEqual([
+      "thread: structured clone (copy)",
+      "thread: transfer",
+      "thread: SharedArrayBuffer",
+      "child process: copy through the pipe",
+    ]);
+    expect(raw.layout.xaxis?.ticktext).toEqual(["1 KiB", "16 KiB", "256 KiB", "4 MiB"]);
+    expect([raw.layout.xaxis?.type, raw.layout.yaxis?.type]).toEqual(["log", "log"]);
+    for (const trace of raw.data) expect(trace.y!.every((y) => Number.isFinite(y) && y > 0)).toBe(true);
+  });
+
+  test("3.2: the transfer option detaches the sender's array, and the Pool's ways are measured", () => {
+    expect(text()).toContain("The worker received 1000 elements; here sample.length is now 0 (detached: true).");
+    expect(figure(notebook(), "The same through kernel-helpers' Pool").data.map((t) => t.name)).toEqual([
+      "Pool, threads: copy",
+      "Pool, threads: transfer",
+      "Pool, processes: copy",
+    ]);
+  });
+
+  test("3.3 and 3.4: the view table, equal sums however the data travelled, and the break-even verdict", () => {
+    expect(text()).toMatch(/big\.subarray\(0, 1\)/);
+    expect(text()).toContain("The same sum each time: true.");
+    expect(text()).toMatch(/Copying 4 MiB to a thread added -?[\d.]+ ms over sharing it/);
+    expect(text()).toMatch(/(From \d+ operation\(s\) per element on, the pool of|Up to 64 operations per element, the pool of)/);
+    const breakEven = figure(notebook(), "4 MiB, more and more work per element");
+    expect(breakEven.data[0]!.x).toEqual([1, 4, 16, 64]);
+    expect(breakEven.data[1]!.y).toEqual([1, 1]);
+  });
+
+  test("the solutions ran: the sliced loop, the shared-memory sum and the transfer there and back", () => {
+    const solutions = solutionText(notebook());
+    expect(solutions).toMatch(/Busy code in the main thread, in 100 slices for [\d.]+ ms/);
+    const total = /Total (\d+) \(main thread: (\d+)\)/.exec(solutions);
+    expect(total).not.toBeNull();
+    expect(total![1]).toBe(total![2]);
+    for (const backend of ["thread", "process"]) {
+      expect(solutions).toContain(`${backend}: right after the call, mine.length = 0`);
+      expect(solutions).toContain(`${backend}: back.length = 1000, back[3] = 6 (it was 3)`);
+    }
+  });
+
+  test("checks the machine at the start and at the end, and closes everything it started", () => {
+    expect(text()).toMatch(/^Machine check: /m);
+    expect(text()).toMatch(/^Machine check at the end: /m);
+    expect(text()).toContain("Pools and the server closed; anything else still running stopped now: 0");
+  });
+
+  test("shows plotly figures as one bundle with the plotly, HTML and text mime types", () => {
+    const bundles = outputs(notebook()).filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
+    expect(bundles.length).toBe(5);
+    for (const bundle of bundles) {
+      expect(Object.keys(bundle.data!).sort()).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+    }
+  });
+
+  test("exports HTML with plotly.js inline exactly once and every figure's plot call", () => {
+    const html = run.html(cores, NAME);
+    expect(html.match(/kh-plotly-loader/g)?.length).toBe(1);
+    expect(html.match(/class="kh-plotly-figure"/g)?.length).toBe(figures(notebook()).length);
+    expect(html).not.toMatch(/<script[^>]+src="https?:[^"]*plotly/);
+  });
+});
+
+test("the runner reports progress for each notebook and core count", () => {
+  for (const cores of CORE_COUNTS) expect(run.stdout).toMatch(new RegExp(`cores=${cores}\\]? ${NAME}`));
+});
+
+test("no kernel, worker, child process or server of the run is left behind", () => {
+  expect(survivors(run.marker)).toEqual([]);
+});
+
+browserChecks(() => run, NAME, CORE_COUNTS);
