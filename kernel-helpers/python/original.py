@@ -281,6 +281,34 @@ def m_nested_pools(a):
     return {"inProcess": in_process, "inPoolWorker": in_pool_worker}
 
 
+# ---- notebooks 01 and 05: pool start methods, the nested-dict caveat ----
+
+def m_pool_startup_methods(a):
+    """`Pool(workers)` started, one trivial task per worker, closed: with each start method this Python has."""
+    workers, repeats = a["workers"], a["repeats"]
+    samples = {}
+    for method in mp.get_all_start_methods():
+        ctx = mp.get_context(method)
+
+        def start():
+            with ctx.Pool(workers) as pool:
+                pool.map(echo, range(workers), chunksize=1)
+        samples[method] = timed(start, repeats, warmup=1)
+    return {"startupMs": samples, "defaultMethod": mp.get_start_method()}
+
+
+def m_manager_copy_caveat(a):
+    """The original's caveat, live: appending to a list inside a Manager dict's inner dict changes a temporary copy."""
+    with mp.Manager() as manager:
+        d = manager.dict({3: {"Sequence": [0, 1], "CompFinished": False}})
+        d[3]["Sequence"].append(1)  # appends to a copy, which is then thrown away
+        after_in_place = list(d[3]["Sequence"])
+        inner = d[3]  # the fix: copy the inner dict, change it, assign it back
+        inner["Sequence"].append(1)
+        d[3] = inner
+        return {"afterInPlace": after_in_place, "afterAssignBack": list(d[3]["Sequence"])}
+
+
 MEASUREMENTS = {
     "leibniz": m_leibniz,
     "leibnizPool": m_leibniz_pool,
@@ -290,6 +318,8 @@ MEASUREMENTS = {
     "randomSums": m_random_sums,
     "monteCarlo": m_monte_carlo,
     "managerWrites": m_manager_writes,
+    "poolStartupMethods": m_pool_startup_methods,
+    "managerCopyCaveat": m_manager_copy_caveat,
     "processStartup": m_process_startup,
     "joinBeforeRead": m_join_before_read,
     "nestedPools": m_nested_pools,

@@ -106,3 +106,9 @@ export { measureRawMoves, measurePoolMoves, movesFigure, moveSizes, formatBytes,
 export type { MoveTiming, MoveOptions, RawMove } from "./data-moving";
 export { breakEven, breakEvenFigure } from "./break-even";
 export type { WorkPoint, BreakEven } from "./break-even";
+export { measureCpu, accountSpeedup, explainSpeedup, speedupBars, MIN_ACCOUNTED_MS } from "./speedup-report";
+export type { CpuTiming, CpuSamples, SpeedupAccount, SpeedupGroup } from "./speedup-report";
+export { splitError, agreeingDigits } from "./precision";
+export type { ErrorParts } from "./precision";
+export { splitEvenly, managerCounterRace, sharedCounterRace, perSecond, raceRow } from "./counter-races";
+export type { CounterRace, RaceOptions } from "./counter-races";

@@ -38,6 +38,10 @@ export interface PythonMeasurements {
   monteCarlo: { input: { tasks: number; weight: number; workers: number; repeats: number }; output: { serialMs: number[]; poolMs: number[]; processesMs: number[] } };
   /** Assignments per second to a `Manager().dict()` from one client. */
   managerWrites: { input: { ops: number; repeats: number }; output: { perSecond: number[] } };
+  /** `Pool(workers)` started, one trivial task per worker, closed, with each start method this Python has (one untimed start each first), and its default method. */
+  poolStartupMethods: { input: { workers: number; repeats: number }; output: { startupMs: Record<string, number[]>; defaultMethod: string } };
+  /** The original's nested-dict caveat: `d[3]["Sequence"].append(1)` on a `Manager().dict()`, then the copy-change-assign fix; the sequence after each. */
+  managerCopyCaveat: { input: Record<string, never>; output: { afterInPlace: number[]; afterAssignBack: number[] } };
   /** A trivial `Process` started and joined with each start method this Python has ("fork", "spawn", "forkserver"; one untimed start each first), and its default method. */
   processStartup: { input: { repeats: number }; output: { startupMs: Record<string, number[]>; defaultMethod: string } };
   /**
