@@ -112,3 +112,5 @@ export { splitError, agreeingDigits } from "./precision";
 export type { ErrorParts } from "./precision";
 export { splitEvenly, managerCounterRace, sharedCounterRace, perSecond, raceRow } from "./counter-races";
 export type { CounterRace, RaceOptions } from "./counter-races";
+export { measureJobs, withPrivateHosts, jobInProgress, restartDuringJobs } from "./cluster/lessons";
+export type { JobsMeasurement, PrivateHostsOptions, RestartOutcome } from "./cluster/lessons";

@@ -22,8 +22,8 @@ const { succeeded } = require('./children');
  *   via: the `jupyter` command it was found through, or "python3 on PATH"
  * @typedef {{ missingNpm: string[], hasLockfile: boolean, hasNodeModules: boolean,
  *             hasKernelHelpers: boolean, kernelspecBinary: string | null, tslabBinary: string,
- *             browser: string | null, isRoot: boolean, hasAptGet: boolean,
- *             redisServer: string | null, redisUrl: string | null }} ProjectFindings
+ *             browser: string | null, isRoot: boolean, hasAptGet: boolean }} ProjectFindings
+ * @typedef {{ redisServer: string | null, redisUrl: string | null }} RedisFindings
  *   redisServer: a redis-server on PATH (or Debian's); redisUrl: REDIS_URL, when set
  */
 
@@ -90,7 +90,7 @@ function findBrowser() {
   return candidates.find((p) => p && fs.existsSync(p)) ?? null;
 }
 
-/** @returns {ProjectFindings} the quick (file-system) facts the set-up plan needs */
+/** @returns {ProjectFindings & RedisFindings} the quick (file-system) facts the set-up plan needs */
 function inspectProject() {
   return {
     missingNpm: paths.REQUIRED_NPM.filter((p) => !fs.existsSync(path.join(paths.NODE_MODULES, p))),

@@ -86,7 +86,7 @@ function planJupyter(candidates, rootWithApt) {
  *   present       a redis-server is installed (each run starts its own, on 127.0.0.1)
  *   apt           root with apt-get: install Debian's redis-server
  *   instructions  print the commands
- * @param {Pick<Findings, 'redisServer' | 'redisUrl' | 'isRoot' | 'hasAptGet'>} found
+ * @param {import('./discovery').RedisFindings & Pick<Findings, 'isRoot' | 'hasAptGet'>} found
  * @param {{ withRedis: boolean }} choices
  * @returns {'skip' | 'external' | 'present' | 'apt' | 'instructions'}
  */

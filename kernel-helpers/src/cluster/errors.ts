@@ -18,9 +18,6 @@ export class RedisUnavailableError extends Error {
     readonly reason?: string,
   ) {
     super(message);
-    // The message is the whole story (what happened, what to do): a notebook
-    // shows it without a stack trace of library internals.
-    this.stack = `${this.name}: ${message}`;
   }
 }
 

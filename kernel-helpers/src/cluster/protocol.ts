@@ -46,7 +46,7 @@ export interface JobEnvelope {
   host: string;
   /** How many times this job has been started, this run included (1 = first try). */
   attempt: number;
-  /** Wall-clock start and end of the run on the host, `Date.now()` ms. */
+  /** Wall-clock start and end of the task's run on the host, epoch ms (with a fraction). */
   startedAtMs: number;
   finishedAtMs: number;
 }
@@ -131,13 +131,15 @@ export async function runJob(
   job: { attemptsStarted?: number; attemptsMade?: number },
   host: string,
 ): Promise<JobEnvelope> {
-  const startedAtMs = Date.now();
+  // epoch ms with a fraction: performance.now() is finer than Date.now(), and timeOrigin makes it comparable across processes
+  const now = (): number => performance.timeOrigin + performance.now();
+  const startedAtMs = now();
   const { task, calls } = checkJobData(data);
   const fn = CLUSTER_TASKS[task] as (...args: unknown[]) => unknown;
   const results: unknown[] = [];
   for (const args of calls) results.push(await fn(...args));
   const attempt = Math.max(1, job.attemptsStarted ?? (job.attemptsMade ?? 0) + 1);
-  return { results, host, attempt, startedAtMs, finishedAtMs: Date.now() };
+  return { results, host, attempt, startedAtMs, finishedAtMs: now() };
 }
 
 /** This process as a host id: `hostname:pid`. */

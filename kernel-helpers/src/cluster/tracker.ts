@@ -25,7 +25,7 @@ export interface JobRecord {
   /** When the pool submitted it and when the result arrived (`Date.now()` ms). */
   submittedAtMs: number;
   settledAtMs: number;
-  /** When the host started and finished the run that counted (`Date.now()` ms), or null. */
+  /** When the host started and finished the task in the run that counted (epoch ms, with a fraction), or null. */
   startedAtMs: number | null;
   finishedAtMs: number | null;
   /** `"completed"`, `"failed"`, `"stalled"`, `"lost"` or `"cancelled"`. */
