@@ -2,6 +2,7 @@
  * Notebook 01 executed end to end under tslab at quick scale, through the
  * runner a user runs, once per core count; then checked as a user sees it.
  */
+import { efficiencyWord } from "kernel-helpers";
 import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 
@@ -44,9 +45,59 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
     expect(Math.abs(Number(match![1]) - 10_500)).toBeLessThan(1e-6);
   });
 
+  test("measures Python live beside Node: one task, the pooled case and pool start-up, with the reader's start method", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/Python: plain loop \(the original's\)\s+[\d,]+\s+[\d.]+\s+[\d.]+/);
+    // numpy: a row when this Python has it, otherwise the notebook says so
+    expect(text).toMatch(/Python: numpy, vectorised \(the original's\)|numpy: not installed for this Python/);
+    expect(text).toMatch(new RegExp(`Python plain loop, Pool\\(${cores}\\)`));
+    expect(text).toMatch(/starts workers with "(fork|spawn|forkserver)"/);
+    expect(text).toMatch(/Python, (fork|spawn|forkserver) \(its default here\)/);
+    expect(text).toMatch(/Node, worker threads/);
+    expect(text).toMatch(/Node, child processes/);
+  });
+
+  test("the float32 sentence agrees with the values printed beside it", () => {
+    const text = visibleText(run.read(cores, NAME));
+    const float64 = Number(/float64 plain loop\s+(3\.\d+)/.exec(text)?.[1]);
+    const float32 = Number(/float32 tensors\s+(3\.\d+)/.exec(text)?.[1]);
+    expect(float64).toBeGreaterThan(3.1);
+    expect(float32).toBeGreaterThan(3.1);
+    const closer = Math.abs(float32 - Math.PI) < Math.abs(float64 - Math.PI);
+    expect(text).toContain(closer ? "the float32 result is closer to π than the float64 one" : "the float32 result is no closer to π than the float64 one");
+  });
+
+  test("every speed-up sentence picks its word from its own numbers", () => {
+    const sentences = [...visibleText(run.read(cores, NAME)).matchAll(/(\d+) workers?: ([\d.]+)× the serial speed, efficiency ([\d.]+) \(([a-z ]+)\)/g)];
+    expect(sentences.length).toBe(3); // plain loop, tensors, Python
+    for (const [, workers, speed, efficiency, word] of sentences) {
+      expect(Number(workers)).toBe(cores);
+      expect(Math.abs(Number(speed) / cores - Number(efficiency))).toBeLessThan(0.011);
+      expect(word).toBe(efficiencyWord(Number(efficiency)));
+    }
+    // where the time went: measured, or why it cannot be at this scale
+    expect(visibleText(run.read(cores, NAME)).match(/(Plain loop|Tensors)\. CPU accounting: /g)?.length).toBe(2);
+  });
+
+  test("the starmap table shows the error shrinking like 1/N: (π − estimate) × N stays near 1", () => {
+    const rows = [...visibleText(run.read(cores, NAME)).matchAll(/^\s*(\d+)\s+([\d,]+)\s+3\.\d{12}\s+\S+\s+(\S+)\s*$/gm)];
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    for (const [, , , scaled] of rows) expect(Math.abs(Number(scaled) - 1)).toBeLessThan(0.01);
+  });
+
+  test("the exercises' solutions ran, and the machine was checked at the start and the end", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/1,000,000 terms per task: the pool was [\d.]+× (faster|slower) than serial|1,000,000 terms per task: the pool was about as fast as serial/);
+    expect(text).toMatch(/First leibnizPi in a fresh worker: [\d.]+ ms/);
+    expect(text).toMatch(/thread pool: [\d.]+ µs per tiny task/);
+    expect(text).toMatch(/process pool: [\d.]+ µs per tiny task/);
+    expect(text).toMatch(/^Machine check: /m);
+    expect(text).toMatch(/^Machine check at the end: /m);
+  });
+
   test("shows plotly figures as one bundle with the plotly, HTML and text mime types", () => {
     const figures = outputs(run.read(cores, NAME)).filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
-    expect(figures.length).toBeGreaterThanOrEqual(1);
+    expect(figures.length).toBeGreaterThanOrEqual(3); // speed-ups, tiny tasks, start-up
     for (const figure of figures) {
       expect(Object.keys(figure.data!).sort()).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
     }

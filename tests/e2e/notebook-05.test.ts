@@ -42,13 +42,44 @@ describe.each(CORE_COUNTS)("notebook 05 run with CORES=%i", (cores) => {
     expect(text()).toContain('Nothing was stored under "bad": true');
   });
 
-  test("the atomic update loses nothing, through the manager and in shared memory", () => {
-    expect(text()).toMatch(/update\(key, fn\) lost 0\./);
-    expect(text()).toMatch(/Atomics\.add lost 0\./);
+  test("shows the original's nested-dict caveat live in Python: the in-place append is lost, copy-change-assign works", () => {
+    expect(text()).toMatch(/after d\[3\]\["Sequence"\]\.append\(1\) the entry holds \[0,1\] \(unchanged: the append went to a copy\); after copy, append, assign back: \[0,1,1\]\./);
   });
 
-  test("shows the cost comparison as a plotly figure", () => {
+  test("the manager is private: its socket folder is 0700 and a proxy with a wrong key is turned away", () => {
+    expect(text()).toContain("The socket's folder has mode 700");
+    expect(text()).toMatch(/A proxy with a wrong key: ManagerUnavailableError: /);
+    expect(text()).toMatch(/The owner's note: Manager: a connection did not present the manager's key first/);
+  });
+
+  test("the atomic updates lose nothing, through the manager, in shared memory and with compare-and-swap", () => {
+    expect(text()).toMatch(/update\(key, fn\) lost none\./);
+    expect(text()).toMatch(/Atomics\.add lost none\./);
+    const cas = /compare-and-swap: the counter holds (\d+) of (\d+) increments/.exec(text());
+    expect(cas?.[1]).toBe(cas?.[2]);
+    // exercise 1's solution: one worker alone cannot lose an update
+    expect(text()).toMatch(/^1 worker\(s\): lost 0 of \d+ updates/m);
+  });
+
+  test("compares like with like: every counter race runs on the same number of workers, at least two", () => {
+    const workers = Math.max(2, cores);
+    const rows = [...text().matchAll(/^\s*(manager get \+ set|manager update\(key, fn\)|shared memory, counter\[0\]\+\+|shared memory, Atomics\.add)\s+(\d+)\s/gm)];
+    expect(rows.map((r) => r[1])).toEqual(expect.arrayContaining(["manager get + set", "manager update(key, fn)", "shared memory, counter[0]++", "shared memory, Atomics.add"]));
+    for (const row of rows) expect(Number(row[2])).toBe(workers);
+    expect(text()).toMatch(new RegExp(`Per increment, with the same ${workers} workers: Atomics\\.add was [\\d.]+× (faster|slower) than the manager's update`));
+    expect(text()).toMatch(new RegExp(`With the same ${workers} threads, Atomics\\.add was `));
+  });
+
+  test("measures Python's Manager live beside ours", () => {
+    expect(text()).toMatch(/Python [\d.]+ Manager\(\)\.dict\(\), from the main process, one write per message\s+[\d.]+/);
+    expect(text()).toMatch(/Node Manager, from a process worker, one write per message\s+[\d.]+/);
+    expect(text()).toMatch(/One write per message, from a process \(as in Python\): ours was /);
+  });
+
+  test("shows the cost per increment as a plotly figure, and checks the machine at the start and the end", () => {
     expect(outputs(run.read(cores, NAME)).filter((o) => o.data?.["application/vnd.plotly.v1+json"]).length).toBeGreaterThanOrEqual(1);
+    expect(text()).toMatch(/^Machine check: /m);
+    expect(text()).toMatch(/^Machine check at the end: /m);
   });
 });
 
