@@ -167,7 +167,10 @@ def m_monte_carlo(a):
         with mp.Pool(workers) as pool:
             [h.get() for h in [pool.apply_async(monte_carlo_pi, (weight,)) for _ in range(tasks)]]
 
+    leftover = []  # per run: tasks no worker took, because every worker met a false Empty and quit
+
     def queued():
+        import queue
         inq, outq = mp.Queue(), mp.Queue()
         for i in range(tasks):
             inq.put((i, weight))
@@ -175,10 +178,23 @@ def m_monte_carlo(a):
         procs = [mp.Process(target=monte_carlo_worker, args=(inq, outq)) for _ in range(workers)]
         for p in procs:
             p.start()
-        [outq.get() for _ in range(tasks)]
+        # get_nowait also says Empty while another worker holds the queue's read lock, so every worker
+        # can quit early; waiting for tasks - done results would then hang: finish those here instead.
+        done = 0
+        while done < tasks:
+            try:
+                outq.get(timeout=0.05)
+                done += 1
+            except queue.Empty:
+                if not any(p.is_alive() for p in procs) and outq.empty():
+                    break
         for p in procs:
             p.join()
-    return {"serialMs": serial, "poolMs": timed(pooled, repeats), "processesMs": timed(queued, repeats)}
+        leftover.append(tasks - done)
+        for _ in range(tasks - done):
+            monte_carlo_pi(inq.get()[1])
+    processes = timed(queued, repeats)
+    return {"serialMs": serial, "poolMs": timed(pooled, repeats), "processesMs": processes, "processesLeftover": leftover}
 
 
 def m_manager_writes(a):

@@ -114,3 +114,11 @@ export { splitEvenly, managerCounterRace, sharedCounterRace, perSecond, raceRow 
 export type { CounterRace, RaceOptions } from "./counter-races";
 export { measureJobs, withPrivateHosts, jobInProgress, restartDuringJobs } from "./cluster/lessons";
 export type { JobsMeasurement, PrivateHostsOptions, RestartOutcome } from "./cluster/lessons";
+export { SERIAL, pointKey, logSpaced, gridPlan, heaviestPoint, runRounds, toRecords, findRecord } from "./benchmark";
+export type { GridPoint, PlanOptions, RoundsOptions, PointSamples, RoundsResult, BenchRecord } from "./benchmark";
+export { toCsv, saveRun, readSavedRuns } from "./benchmark-files";
+export type { SavedRun, SavedFiles, FoundRun, SavedRuns } from "./benchmark-files";
+export { assessNoise, clearlyFaster, compareRecords, crossover, logSlope, growthWords, breakEvenMs, coresForCounts, amdahlIfEnough, NOISY_SPREAD } from "./benchmark-findings";
+export type { RunNoise, WeightVerdict, Crossover, ScalingPoint, ScalingFit } from "./benchmark-findings";
+export { timeVsWeight, speedupHeatmap, scalingFigure, savedRunsFigure } from "./benchmark-charts";
+export type { ScalingCurve } from "./benchmark-charts";

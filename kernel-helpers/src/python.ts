@@ -34,8 +34,15 @@ export interface PythonMeasurements {
   mapItems: { input: { workers: number; items: number; repeats: number }; output: { perSecond: number[] } };
   /** `tasks` sums of `numbers` random numbers: serial, and one `Process` each with an output `Queue`. */
   randomSums: { input: { tasks: number; numbers: number; repeats: number }; output: { serialMs: number[]; processesMs: number[] } };
-  /** Monte Carlo pi, `tasks` × `weight` points: serial, `Pool`, and `Process` workers fed by a queue. */
-  monteCarlo: { input: { tasks: number; weight: number; workers: number; repeats: number }; output: { serialMs: number[]; poolMs: number[]; processesMs: number[] } };
+  /**
+   * Monte Carlo pi, `tasks` × `weight` points: serial, `Pool`, and `Process` workers fed by a queue.
+   * `processesLeftover`: per queue run, the tasks no worker took because every worker quit on a false
+   * `Empty` from `get_nowait` (the parent then ran them, inside the timing).
+   */
+  monteCarlo: {
+    input: { tasks: number; weight: number; workers: number; repeats: number };
+    output: { serialMs: number[]; poolMs: number[]; processesMs: number[]; processesLeftover: number[] };
+  };
   /** Assignments per second to a `Manager().dict()` from one client. */
   managerWrites: { input: { ops: number; repeats: number }; output: { perSecond: number[] } };
   /** `Pool(workers)` started, one trivial task per worker, closed, with each start method this Python has (one untimed start each first), and its default method. */
