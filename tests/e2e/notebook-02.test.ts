@@ -120,7 +120,7 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     const notebook = run.read(cores, NAME);
     const text = visibleText(notebook);
     expect(text).toMatch(/4 input queue, \d+ process(es)?, largest first/);
-    expect(outputs(notebook).some((o) => /Plotly figure "Speed-up over serial/.test(String(o.data?.["text/plain"] ?? "")))).toBe(true);
+    expect(outputs(notebook).some((o) => /Plotly figure "Every parallel version against its serial case/.test(String(o.data?.["text/plain"] ?? "")))).toBe(true);
   });
 
   test("Python's read-before-join deadlock is shown live, with this machine's pipe size", () => {
