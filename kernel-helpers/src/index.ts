@@ -75,7 +75,7 @@ export type { ClusterPoolOptions, ClusterTaskArgs, ClusterTaskResult } from "./c
 export type { JobRecord } from "./cluster/tracker";
 export { CLUSTER_TASKS, checkJobData } from "./cluster/protocol";
 export type { ClusterTaskName, HostInfo, JobEnvelope } from "./cluster/protocol";
-export { RedisUnavailableError, JobFailedError, JobStalledError, JobLostError, UnknownTaskError, TaskSourceRefusedError } from "./cluster/errors";
+export { RedisUnavailableError, JobFailedError, JobStalledError, JobLostError, UnknownTaskError, TaskSourceRefusedError, NoWorkerHostsError } from "./cluster/errors";
 export { startRedis, RedisServer, findRedisServer, redisInstallHint } from "./cluster/redis-server";
 export type { RedisServerOptions, Persistence } from "./cluster/redis-server";
 export { redactUrl } from "./cluster/redis-url";
@@ -112,7 +112,7 @@ export { splitError, agreeingDigits } from "./precision";
 export type { ErrorParts } from "./precision";
 export { splitEvenly, managerCounterRace, sharedCounterRace, perSecond, raceRow } from "./counter-races";
 export type { CounterRace, RaceOptions } from "./counter-races";
-export { measureJobs, withPrivateHosts, jobInProgress, restartDuringJobs } from "./cluster/lessons";
+export { measureJobs, withPrivateHosts, jobInProgress, restartDuringJobs, redisRoundTripMs } from "./cluster/lessons";
 export type { JobsMeasurement, PrivateHostsOptions, RestartOutcome } from "./cluster/lessons";
 export { SERIAL, pointKey, logSpaced, gridPlan, heaviestPoint, runRounds, toRecords, findRecord } from "./benchmark";
 export type { GridPoint, PlanOptions, RoundsOptions, PointSamples, RoundsResult, BenchRecord } from "./benchmark";

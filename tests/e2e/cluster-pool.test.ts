@@ -13,6 +13,7 @@ import IORedis from "ioredis";
 import {
   ClusterPool,
   JobFailedError,
+  NoWorkerHostsError,
   PoolClosedError,
   PoolStateError,
   RedisUnavailableError,
@@ -82,6 +83,18 @@ describe("errors are named", () => {
     expect(error).toBeInstanceOf(JobFailedError);
     expect((error as JobFailedError).workerErrorName).toBe("InvalidOptionError");
     expect((error as JobFailedError).workerMessage).toMatch(/`terms`/);
+  });
+
+  test("jobs that no worker host serves reject with NoWorkerHostsError instead of waiting forever", async () => {
+    const lonely = await ClusterPool.connect({ redis: redis.url, announce: false, noHostsMs: 1_000 });
+    try {
+      expect(await rejectionOf(lonely.waitForHosts(1, 300))).toBeInstanceOf(NoWorkerHostsError);
+      const error = await rejectionOf(lonely.applyAsync("echo", [1]).get());
+      expect(error).toBeInstanceOf(NoWorkerHostsError);
+      expect((error as Error).message).toContain(`--queue ${lonely.queueName}`);
+    } finally {
+      await lonely.terminate();
+    }
   });
 
   test("a function is refused before anything is sent", () => {

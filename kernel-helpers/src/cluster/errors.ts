@@ -94,3 +94,12 @@ export class UnknownTaskError extends Error {
 export class TaskSourceRefusedError extends Error {
   override name = "TaskSourceRefusedError";
 }
+
+/**
+ * Jobs were waiting while no worker host served their queue for longer than
+ * the pool's `noHostsMs`: nothing could run them. Start a host (the message
+ * gives the command), or give the pool a longer `noHostsMs`.
+ */
+export class NoWorkerHostsError extends Error {
+  override name = "NoWorkerHostsError";
+}

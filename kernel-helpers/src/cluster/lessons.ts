@@ -9,6 +9,8 @@ import { checkInteger } from "../validate";
 import { ClusterPool } from "./pool";
 import { startWorkerHosts, type LocalHostsOptions, type LocalWorkerHosts } from "./local-hosts";
 import { startRedis, type Persistence } from "./redis-server";
+import { connectRedis } from "./redis-url";
+import { median } from "../stats";
 import type { ClusterTaskArgs } from "./pool";
 import type { ClusterTaskName } from "./protocol";
 
@@ -30,11 +32,16 @@ export interface JobsMeasurement {
 /**
  * Runs `jobs` jobs of one task through `pool`, one call per job, all
  * submitted at once, and measures the rate and what each job cost Redis and
- * this process in CPU time.
+ * this process in CPU time. `warmup` untimed jobs go first (default 5), so
+ * that the hosts' worker threads have started and their connections are warm.
  * @example await measureJobs(pool, "echo", [0], 1000)
  */
-export async function measureJobs<K extends ClusterTaskName>(pool: ClusterPool, task: K, args: ClusterTaskArgs<K>, jobs: number): Promise<JobsMeasurement> {
+export async function measureJobs<K extends ClusterTaskName>(
+  pool: ClusterPool, task: K, args: ClusterTaskArgs<K>, jobs: number, options: { warmup?: number } = {},
+): Promise<JobsMeasurement> {
   checkInteger("`jobs`", jobs, { min: 1, max: 10_000_000 });
+  const warmup = checkInteger("`warmup`", options.warmup ?? 5, { min: 0, max: 10_000 });
+  if (warmup > 0) await pool.starmap(task, Array.from({ length: warmup }, () => args), { chunkSize: 1 });
   const redisBefore = await pool.redisCpuMs();
   const cpuBefore = process.cpuUsage();
   const recordsBefore = pool.records.length;
@@ -76,6 +83,25 @@ export async function withPrivateHosts<T>(options: PrivateHostsOptions, body: (p
   } finally {
     await pool.terminate();
     await hosts?.stop(1_000);
+  }
+}
+
+/**
+ * The round trip to Redis at `url` (e.g. through a delay proxy): the median
+ * of `count` PINGs one after the other, in ms.
+ */
+export async function redisRoundTripMs(url: string, count = 21): Promise<number> {
+  const client = await connectRedis(url);
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      await client.ping();
+      samples.push(performance.now() - started);
+    }
+    return median(samples);
+  } finally {
+    client.disconnect();
   }
 }
 

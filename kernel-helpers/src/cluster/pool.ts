@@ -11,7 +11,7 @@ import { PoolClosedError, PoolStateError, TaskCancelledError, InvalidOptionError
 import { registerResource, unregisterResource } from "../cleanup";
 import { inspectSendable, UnsendableValueError } from "../sendable";
 import { checkInteger } from "../validate";
-import { RedisUnavailableError, TaskSourceRefusedError } from "./errors";
+import { NoWorkerHostsError, RedisUnavailableError, TaskSourceRefusedError } from "./errors";
 import { ANNOUNCED_QUEUES_KEY, CLUSTER_TASKS, HOST_STALE_MS, HOSTS_KEY, QUEUE_PREFIX, type ClusterTaskName, type ClusterTasks, type HostInfo, type JobEnvelope } from "./protocol";
 import { connectRedis, connectionOptions, redactUrl } from "./redis-url";
 import { JobTracker, type JobRecord } from "./tracker";
@@ -30,6 +30,12 @@ export interface ClusterPoolOptions {
   announce?: boolean;
   /** After Redis has been unreachable this long (ms), jobs still out reject with RedisUnavailableError. Default 15,000. */
   outageMs?: number;
+  /**
+   * After jobs have waited this long (ms) with no worker host serving the
+   * queue, they reject with NoWorkerHostsError instead of waiting forever.
+   * Default 60,000; 0 waits forever (hosts may come later).
+   */
+  noHostsMs?: number;
 }
 
 /** Arguments of a task worker hosts run. */
@@ -72,6 +78,7 @@ export class ClusterPool {
   #sequence = 0;
   #batch: { id: string; task: string; calls: unknown[][] }[] = [];
   #downSinceMs: number | null = null;
+  #noHostsSinceMs: number | null = null;
 
   private constructor(options: ClusterPoolOptions, queueName: string, client: Redis) {
     const { Queue, QueueEvents } = loadBullmq();
@@ -102,6 +109,8 @@ export class ClusterPool {
         this.#tracker.rejectAll(() => new RedisUnavailableError(`Redis at ${this.redisAddress} has been unreachable for over ${outageMs / 1000} s; the job's result cannot arrive.`), "lost");
       }
     }, 500));
+    const noHostsMs = options.noHostsMs ?? 60_000;
+    if (noHostsMs > 0) this.#timers.push(setInterval(() => void this.#checkHosts(noHostsMs).catch(() => undefined), 1_000));
     if (this.#announce) this.#timers.push(setInterval(() => void this.#announceQueue().catch(() => undefined), ANNOUNCE_EVERY_MS));
     for (const timer of this.#timers) timer.unref();
   }
@@ -115,6 +124,7 @@ export class ClusterPool {
       throw new InvalidOptionError("queue", `Expected \`queue\` to be 1-100 letters, digits, "_", "." or "-", got ${JSON.stringify(options.queue)}.`);
     }
     if (options.outageMs !== undefined) checkInteger("`outageMs`", options.outageMs, { min: 100, max: 3_600_000 });
+    if (options.noHostsMs !== undefined) checkInteger("`noHostsMs`", options.noHostsMs, { min: 0, max: 86_400_000 });
     const client = await connectRedis(options.redis);
     const pool = new ClusterPool(options, options.queue ?? uniqueQueueName(), client);
     registerResource(pool);
@@ -211,7 +221,7 @@ export class ClusterPool {
 
   /**
    * Waits until at least `count` worker hosts serve this queue.
-   * @returns the hosts. @throws Error (as a rejection) after `timeoutMs` (default 20 s), saying how many there are.
+   * @returns the hosts. @throws NoWorkerHostsError (as a rejection) after `timeoutMs` (default 20 s), saying how many there are.
    */
   async waitForHosts(count: number, timeoutMs = 20_000): Promise<HostInfo[]> {
     checkInteger("`count`", count, { min: 0, max: 100_000 });
@@ -220,8 +230,7 @@ export class ClusterPool {
       const hosts = await this.hosts();
       if (hosts.length >= count) return hosts;
       if (Date.now() > deadline) {
-        throw new Error(`Only ${hosts.length} of ${count} worker hosts serve queue ${this.queueName} after ${timeoutMs / 1000} s. ` +
-          `Start one: REDIS_URL=<url> npx kernel-helpers-worker --concurrency 1${this.#announce ? "" : ` --queue ${this.queueName}`}`);
+        throw new NoWorkerHostsError(`Only ${hosts.length} of ${count} worker hosts serve queue ${this.queueName} after ${timeoutMs / 1000} s. Start one: ${this.#startCommand()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -301,6 +310,27 @@ export class ClusterPool {
       const why = new RedisUnavailableError(`The job could not be added to Redis at ${this.redisAddress}: ${(error as Error).message}`);
       for (const job of batch) this.#tracker.reject(job.id, why, "lost");
     }
+  }
+
+  /** Rejects the jobs still out once no host has served the queue for `limitMs`, so nothing waits forever. */
+  async #checkHosts(limitMs: number): Promise<void> {
+    if (this.#tracker.size === 0 || this.#client.status !== "ready") {
+      this.#noHostsSinceMs = null;
+      return;
+    }
+    if ((await this.hosts()).length > 0) {
+      this.#noHostsSinceMs = null;
+      return;
+    }
+    this.#noHostsSinceMs ??= Date.now();
+    if (Date.now() - this.#noHostsSinceMs < limitMs) return;
+    this.#tracker.rejectAll((task, jobId) => new NoWorkerHostsError(
+      `Job ${jobId} (task "${task}") cannot run: no worker host has served queue ${this.queueName} for ${limitMs / 1000} s. Start one: ${this.#startCommand()}`), "lost");
+  }
+
+  /** The command that starts a host for this queue. */
+  #startCommand(): string {
+    return `REDIS_URL=<url> npx kernel-helpers-worker --concurrency 1${this.#announce ? "" : ` --queue ${this.queueName}`}`;
   }
 
   async #announceQueue(): Promise<void> {
