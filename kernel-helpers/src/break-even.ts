@@ -62,7 +62,7 @@ export function breakEven(points: readonly WorkPoint[], workers: number, idealWo
   const start = verdicts[from]!;
   const below = verdicts.slice(0, from);
   const lost = below.filter((v) => v.winner === "main thread").map((v) => v.opsPerElement);
-  const above = verdicts.filter((v) => v.speedup > idealWorkers * (1 + ABOVE_IDEAL_MARGIN));
+  const above = verdicts.filter((v) => beyondIdeal(v.speedup, idealWorkers) !== "");
   return {
     verdicts,
     fromOps: start.opsPerElement,
@@ -74,11 +74,7 @@ export function breakEven(points: readonly WorkPoint[], workers: number, idealWo
         : lost.length > 0
           ? `; at ${lost.join(", ")} the main thread clearly won: shipping the data cost more than the work.`
           : "; below that, the two were too close to call.") +
-      (above.length === 0
-        ? ""
-        : ` Above ${idealWorkers}× (at ${above.map((v) => v.opsPerElement).join(", ")}) is more than ${idealWorkers} core(s) can give: ` +
-          "the usual causes are noise in the runs, and V8 compiling the function differently in the main thread than in " +
-          "the workers (each isolate compiles its own copy, from what it has seen run)."),
+      (above.length === 0 ? "" : ` At ${above.map((v) => v.opsPerElement).join(", ")}: ${beyondIdeal(Math.max(...above.map((v) => v.speedup)), idealWorkers)}`),
   };
 }
 
@@ -105,4 +101,21 @@ export function breakEvenFigure(result: BreakEven, options: { workers: number; i
       legend: { orientation: "h", y: -0.25 },
     },
   };
+}
+
+/**
+ * "" when `speedup` is within what `ideal` workers can give (plus
+ * ABOVE_IDEAL_MARGIN); otherwise a sentence saying that it cannot come from
+ * the workers and naming the usual causes. With `ideal` 1 it flags one worker
+ * that beat the main thread at the same work.
+ *
+ * @example beyondIdeal(2.4, 2) // "2.40× is more than 2 worker(s) can give: ..."
+ */
+export function beyondIdeal(speedup: number, ideal: number): string {
+  if (!(speedup > ideal * (1 + ABOVE_IDEAL_MARGIN))) return "";
+  return (
+    `${speedup.toFixed(2)}× is more than ${ideal} worker(s) can give: the usual causes are noise (other programs ` +
+    "taking the CPU during some runs: see the machine check) and V8 compiling the function differently in the main " +
+    "thread than in the workers (each isolate compiles its own copy, from what it has seen run)."
+  );
 }

@@ -161,20 +161,25 @@ export const OVERLAP_MARGIN = 0.1;
  * Did `count` jobs started together overlap in time? From the time of one
  * alone and of all together: `count × oneMs / togetherMs` jobs ran at once on
  * average. Near 1 they took turns (the sum of their times); near `count`
- * they ran side by side (the time of one).
+ * they ran side by side (the time of one). More at once than `maxAtOnce`
+ * (the workers or cores that exist) cannot be, and is called noise.
  *
+ * @param maxAtOnce - how many of the jobs can run at the same time here. Default `count`.
  * @example describeOverlap(100, 198, 2) // "2 together took 1.98× one alone: they ran one after the other (the sum of their times)."
  */
-export function describeOverlap(oneMs: number, togetherMs: number, count: number): string {
+export function describeOverlap(oneMs: number, togetherMs: number, count: number, maxAtOnce = count): string {
   const ratio = togetherMs / oneMs;
   const atOnce = (count * oneMs) / togetherMs;
+  const limit = Math.min(count, maxAtOnce);
   const how =
-    atOnce < 1 - OVERLAP_MARGIN
-      ? "they ran one after the other, and more slowly than alone"
-      : atOnce <= 1 + OVERLAP_MARGIN
-      ? "they ran one after the other (the sum of their times)"
-      : atOnce >= count * (1 - OVERLAP_MARGIN)
-        ? "they ran side by side (the time of one)"
-        : `they partly overlapped (${atOnce.toFixed(2)} at a time on average)`;
+    atOnce > limit * (1 + OVERLAP_MARGIN)
+      ? `${atOnce.toFixed(2)} at a time on average, more than the ${limit} that can run at once here: noise in the runs (see the machine check)`
+      : atOnce < 1 - OVERLAP_MARGIN
+        ? "they ran one after the other, and more slowly than alone"
+        : atOnce <= 1 + OVERLAP_MARGIN
+          ? "they ran one after the other (the sum of their times)"
+          : atOnce >= count * (1 - OVERLAP_MARGIN)
+            ? "they ran side by side (the time of one)"
+            : `they partly overlapped (${atOnce.toFixed(2)} at a time on average)`;
   return `${count} together took ${ratio.toFixed(2)}× one alone: ${how}.`;
 }

@@ -104,7 +104,7 @@ export { threadpoolSize, pbkdf2InFreshNode, DEFAULT_THREADPOOL_SIZE } from "./th
 export type { Pbkdf2Options } from "./threadpool";
 export { measureRawMoves, measurePoolMoves, movesFigure, moveSizes, formatBytes, makeFloat64Array, splitIntoSlices, RAW_MOVES } from "./data-moving";
 export type { MoveTiming, MoveOptions, RawMove } from "./data-moving";
-export { breakEven, breakEvenFigure } from "./break-even";
+export { breakEven, breakEvenFigure, beyondIdeal } from "./break-even";
 export type { WorkPoint, BreakEven } from "./break-even";
 export { measureCpu, accountSpeedup, explainSpeedup, speedupBars, MIN_ACCOUNTED_MS } from "./speedup-report";
 export type { CpuTiming, CpuSamples, SpeedupAccount, SpeedupGroup } from "./speedup-report";

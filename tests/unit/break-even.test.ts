@@ -2,7 +2,7 @@
  * The break-even of shipping data against work (notebook 00, section 3.4):
  * the verdict on hand-computed samples, and its figure's shape.
  */
-import { breakEven, breakEvenFigure } from "kernel-helpers";
+import { beyondIdeal, breakEven, breakEvenFigure } from "kernel-helpers";
 
 describe("breakEven", () => {
   const point = (opsPerElement: number, mainMs: number[], poolMs: number[]) => ({ opsPerElement, mainMs, poolMs });
@@ -28,8 +28,8 @@ describe("breakEven", () => {
   test("a speed-up above the ideal is flagged with its usual causes", () => {
     const result = breakEven([point(16, [100, 100], [40, 40])], 2);
     expect(result.verdicts[0]!.speedup).toBe(2.5);
-    expect(result.sentence).toMatch(/Above 2× \(at 16\) is more than 2 core\(s\) can give/);
-    expect(breakEven([point(16, [100, 100], [52, 52])], 2).sentence).not.toMatch(/Above/);
+    expect(result.sentence).toMatch(/ At 16: 2\.50× is more than 2 worker\(s\) can give: the usual causes are noise/);
+    expect(breakEven([point(16, [100, 100], [52, 52])], 2).sentence).not.toMatch(/more than/);
   });
 
   test("the figure has the pool's line, the break-even at 1 and the ideal line, on a linear speed-up axis", () => {
@@ -45,3 +45,11 @@ describe("breakEven", () => {
   });
 });
 
+describe("beyondIdeal", () => {
+  test("is empty within the ideal and its margin, and names the causes above it", () => {
+    expect(beyondIdeal(2, 2)).toBe("");
+    expect(beyondIdeal(2.1, 2)).toBe(""); // within the 5 % margin
+    expect(beyondIdeal(0.5, 1)).toBe("");
+    expect(beyondIdeal(1.2, 1)).toMatch(/^1\.20× is more than 1 worker\(s\) can give: the usual causes are noise/);
+  });
+});

@@ -110,6 +110,13 @@ describe("describeOverlap", () => {
   ])("one alone %d ms, together %d ms, %d jobs", (one, together, count, sentence) => {
     expect(describeOverlap(one, together, count)).toBe(sentence);
   });
+
+  test("more at once than can run here is called noise", () => {
+    expect(describeOverlap(185, 195, 2, 1)).toBe(
+      "2 together took 1.05× one alone: 1.90 at a time on average, more than the 1 that can run at once here: noise in the runs (see the machine check).",
+    );
+    expect(describeOverlap(100, 200, 2, 1)).toMatch(/one after the other \(the sum of their times\)\.$/);
+  });
 });
 
 describe("libuv's threadpool", () => {
