@@ -78,7 +78,7 @@ export type { ClusterTaskName, HostInfo, JobEnvelope } from "./cluster/protocol"
 export { RedisUnavailableError, JobFailedError, JobStalledError, JobLostError, UnknownTaskError, TaskSourceRefusedError, NoWorkerHostsError } from "./cluster/errors";
 export { startRedis, RedisServer, findRedisServer, redisInstallHint } from "./cluster/redis-server";
 export type { RedisServerOptions, Persistence } from "./cluster/redis-server";
-export { redactUrl } from "./cluster/redis-url";
+export { redactUrl, redisUrlFromEnv } from "./cluster/redis-url";
 export { WorkerHost } from "./cluster/worker-host";
 export type { WorkerHostOptions } from "./cluster/worker-host";
 export { startWorkerHosts, LocalWorkerHosts } from "./cluster/local-hosts";

@@ -21,6 +21,7 @@ import {
   liveResourceCount,
   predictThroughput,
   redactUrl,
+  redisUrlFromEnv,
   startDelayProxy,
 } from "kernel-helpers";
 import { parseWorkerArgs } from "kernel-helpers/dist/cluster/worker-cli";
@@ -85,6 +86,24 @@ describe("Redis URLs", () => {
     expect(thrownBy(() => parseRedisUrl(url))).toBeInstanceOf(InvalidOptionError);
   });
 
+  test("the REDIS_URL knob is checked, names the variable and hides the password", () => {
+    const saved = process.env["REDIS_URL"];
+    try {
+      delete process.env["REDIS_URL"];
+      expect(redisUrlFromEnv()).toBe("");
+      process.env["REDIS_URL"] = "rediss://:pw@cache.example:6380";
+      expect(redisUrlFromEnv()).toBe("rediss://:pw@cache.example:6380");
+      process.env["REDIS_URL"] = "http://:s3cret@h:1";
+      const error = thrownBy(() => redisUrlFromEnv());
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as InvalidOptionError).option).toBe("REDIS_URL");
+      expect((error as Error).message).not.toContain("s3cret");
+    } finally {
+      if (saved === undefined) delete process.env["REDIS_URL"];
+      else process.env["REDIS_URL"] = saved;
+    }
+  });
+
   test("credentials are added with URL encoding", () => {
     expect(withCredentials("redis://127.0.0.1:6379", "p@ss:word", "alice")).toBe("redis://alice:p%40ss%3Aword@127.0.0.1:6379");
   });
@@ -129,9 +148,14 @@ describe("the worker command line", () => {
     expect(bad.stderr).toMatch(/--concurrency/);
   });
 
-  test("package.json installs it as kernel-helpers-worker", () => {
+  test("package.json installs it as kernel-helpers-worker, through a shim that exists before the build", () => {
+    const root = path.dirname(require.resolve("kernel-helpers/package.json"));
     const pkg = require("kernel-helpers/package.json") as { bin: Record<string, string> };
-    expect(path.resolve(path.dirname(require.resolve("kernel-helpers/package.json")), pkg.bin["kernel-helpers-worker"]!)).toBe(WORKER_CLI);
+    const shim = path.resolve(root, pkg.bin["kernel-helpers-worker"]!);
+    expect(shim).toBe(path.join(root, "bin", "kernel-helpers-worker.js"));
+    const help = spawnSync(shim, ["--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: kernel-helpers-worker/);
   });
 });
 

@@ -79,6 +79,7 @@ function describeFailure(error: unknown): string {
   if (/ECONNREFUSED/.test(text)) return "nothing listens there (connection refused)";
   if (/ETIMEDOUT|timed out|timeout/i.test(text)) return `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
   if (/ENOTFOUND|EAI_AGAIN/.test(text)) return "the host name does not resolve";
+  if (/ECONNRESET|EPIPE/.test(text)) return "the server closed the connection (if it expects TLS, use rediss://)";
   return text;
 }
 
@@ -118,4 +119,17 @@ export async function connectRedis(url: string): Promise<Redis> {
   client.options.enableOfflineQueue = true;
   client.options.maxRetriesPerRequest = null;
   return client;
+}
+
+/**
+ * The notebook knob for a Redis: the URL in environment variable `name`
+ * (default REDIS_URL), checked, or `""` when it is unset or empty (meaning:
+ * start one here).
+ * @throws InvalidOptionError naming the variable, with the password hidden, for anything but a redis:// or rediss:// URL.
+ * @example const REDIS_URL = redisUrlFromEnv(); // "" or "redis://:PASSWORD@HOST:PORT"
+ */
+export function redisUrlFromEnv(name = "REDIS_URL"): string {
+  const url = (process.env[name] ?? "").trim();
+  if (url) parseRedisUrl(url, name);
+  return url;
 }

@@ -111,7 +111,12 @@ async function main(): Promise<number> {
   return -1; // keep running
 }
 
-if (require.main === module) {
+/**
+ * Runs the `kernel-helpers-worker` command with this process's arguments: exits
+ * on a usage error (status 2), an unusable Redis (1) or `--help` (0); otherwise
+ * serves jobs until a signal stops it.
+ */
+export function runWorkerCli(): void {
   main().then(
     (code) => {
       if (code >= 0) process.exit(code);
@@ -122,3 +127,6 @@ if (require.main === module) {
     },
   );
 }
+
+// started as `node worker-cli.js` (as startWorkerHosts does); the installed command goes through bin/
+if (require.main === module) runWorkerCli();
