@@ -192,13 +192,19 @@ export function explainSpeedup(a: SpeedupAccount): string {
       ? `${facts} Efficiency above 1 because ${found.join("; and ")}.`
       : `${facts} None of these explains an efficiency above 1, so it is most likely run-to-run noise: compare the min-max spreads, or raise the repeats.`;
   }
+  const starved =
+    a.serialBusyCores < 0.9
+      ? ` The serial runs got only ${two(a.serialBusyCores)} of a core: other work slowed both sides, so read this comparison with care.`
+      : "";
   const found = losses(a);
-  if (found.length === 0) {
-    return word === "close to ideal"
-      ? `${facts} Nothing measurable was lost: the cores were busy and computed about as fast as one core alone.`
-      : `${facts} No single part stands out: small losses in each add up (efficiency ≈ utilization / (CPU inflation × serial busy cores)).`;
+  if (word === "close to ideal") {
+    return found.length === 0
+      ? `${facts} Nothing measurable was lost: the cores were busy and computed about as fast as one core alone.${starved}`
+      : `${facts} Close to ideal all the same, although ${found.join("; and ")}.${starved}`;
   }
-  return `${facts} ${word === "close to ideal" ? "The little that was lost" : "Efficiency was lost"} because ${found.join("; and ")}.`;
+  return found.length === 0
+    ? `${facts} No single part stands out: small losses in each add up (efficiency ≈ utilization / (CPU inflation × serial busy cores)).${starved}`
+    : `${facts} Efficiency was lost because ${found.join("; and ")}.${starved}`;
 }
 
 /** One bar of {@link speedupBars}: a serial and a parallel set of runs of the same work. */

@@ -73,7 +73,8 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
     for (const [, workers, speed, efficiency, word] of sentences) {
       expect(Number(workers)).toBe(cores);
       expect(Math.abs(Number(speed) / cores - Number(efficiency))).toBeLessThan(0.011);
-      expect(word).toBe(efficiencyWord(Number(efficiency)));
+      // the word comes from the unrounded efficiency: at a boundary (0.90 printed for 0.8996) either side's word is right
+      expect([efficiencyWord(Number(efficiency) - 0.005), efficiencyWord(Number(efficiency) + 0.0049)]).toContain(word);
     }
     // where the time went: measured, or why it cannot be at this scale
     expect(visibleText(run.read(cores, NAME)).match(/(Plain loop|Tensors)\. CPU accounting: /g)?.length).toBe(2);

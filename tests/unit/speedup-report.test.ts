@@ -67,6 +67,12 @@ describe("explainSpeedup picks its words from the numbers", () => {
     expect(text).not.toMatch(/Nothing measurable was lost/);
   });
 
+  test("close to ideal despite measured losses (a busy machine slowing both sides): says both, and warns", () => {
+    const text = explainSpeedup(accountSpeedup(runs(2000, 900, 1), runs(1000, 900, 1.5), 2));
+    expect(text).toMatch(/Close to ideal all the same, although the workers' cores were busy only 45 % of the parallel time/);
+    expect(text).toMatch(/The serial runs got only 0\.45 of a core: other work slowed both sides/);
+  });
+
   test("unknown CPU time: says it cannot account, and why", () => {
     expect(explainSpeedup(accountSpeedup(runs(1000, null, null), runs(500, null, null), 2))).toBe(
       "CPU accounting: not possible here, because this OS does not report CPU time per process (no Linux /proc).",
