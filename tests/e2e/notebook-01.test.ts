@@ -4,6 +4,7 @@
  */
 import { efficiencyWord } from "kernel-helpers";
 import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
 import { browserChecks } from "../browser-helpers";
 
 const NAME = "01-pool";
@@ -76,6 +77,9 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
       // the word comes from the unrounded efficiency: at a boundary (0.90 printed for 0.8996) either side's word is right
       expect([efficiencyWord(Number(efficiency) - 0.005), efficiencyWord(Number(efficiency) + 0.0049)]).toContain(word);
     }
+    const wording = wordingMismatches(visibleText(run.read(cores, NAME)));
+    expect(wording.checked).toBeGreaterThanOrEqual(3);
+    expect(wording.mismatches).toEqual([]);
     // where the time went: measured, or why it cannot be at this scale
     expect(visibleText(run.read(cores, NAME)).match(/(Plain loop|Tensors)\. CPU accounting: /g)?.length).toBe(2);
   });
@@ -117,6 +121,10 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
     expect(html).not.toMatch(/<script[^>]+src="https?:[^"]*plotly/);
     expect(html.length).toBeGreaterThan(1_000_000);
   });
+});
+
+test("the committed notebook is clean: no outputs, tslab, one parameters cell, three hidden solutions", () => {
+  expect(committedNotebookProblems(NAME, 3)).toEqual([]);
 });
 
 test("the runner reports progress for each notebook and core count", () => {

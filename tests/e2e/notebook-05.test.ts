@@ -4,6 +4,7 @@
  */
 import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
+import { committedNotebookProblems } from "../lesson-checks";
 
 const NAME = "05-manager";
 const CORE_COUNTS = [1, 2];
@@ -81,6 +82,10 @@ describe.each(CORE_COUNTS)("notebook 05 run with CORES=%i", (cores) => {
     expect(text()).toMatch(/^Machine check: /m);
     expect(text()).toMatch(/^Machine check at the end: /m);
   });
+});
+
+test("the committed notebook is clean: no outputs, tslab, one parameters cell, three hidden solutions", () => {
+  expect(committedNotebookProblems(NAME, 3)).toEqual([]);
 });
 
 test("no kernel, process, worker or manager socket of the run is left behind", () => {
