@@ -64,16 +64,24 @@ export interface PlanOptions {
   gridWorkers: number;
   /** Worker counts for the sweep at the heaviest point (largest T and W), e.g. `ladder(CORES)`. */
   sweepWorkers: readonly number[];
+  /**
+   * Past `parallelCores` (oversubscribed: more workers than cores that run at
+   * once), sweep only `strategies`. Every strategy shows the same thing there,
+   * the cores shared, and starting many processes costs the most. Default:
+   * every strategy at every count.
+   */
+  beyondCores?: { parallelCores: number; strategies: readonly string[] };
 }
 
 /**
  * The measurements of a benchmark: every (T, W) serially and with each
  * parallel strategy at `gridWorkers`, plus, at the heaviest point only, each
- * parallel strategy at every count of `sweepWorkers`. Sweeping worker counts
- * at one point, not at all of them, keeps a run on a big machine short.
+ * parallel strategy at every count of `sweepWorkers` (past the cores that run
+ * in parallel, only the strategies `beyondCores` names). Sweeping worker
+ * counts at one point, not at all of them, keeps a run on a big machine short.
  */
 export function gridPlan(options: PlanOptions): GridPoint[] {
-  const { taskCounts, weights, strategies, gridWorkers, sweepWorkers } = options;
+  const { taskCounts, weights, strategies, gridWorkers, sweepWorkers, beyondCores } = options;
   if (taskCounts.length === 0 || weights.length === 0) {
     throw new InvalidOptionError("`taskCounts`", "Expected at least one task count and one weight.");
   }
@@ -86,7 +94,10 @@ export function gridPlan(options: PlanOptions): GridPoint[] {
   }
   const heavy = heaviestPoint(taskCounts, weights);
   for (const strategy of strategies) {
-    for (const workers of sweepWorkers) points.push({ ...heavy, strategy, workers });
+    for (const workers of sweepWorkers) {
+      if (beyondCores && workers > beyondCores.parallelCores && !beyondCores.strategies.includes(strategy)) continue;
+      points.push({ ...heavy, strategy, workers });
+    }
   }
   const seen = new Set<string>();
   return points.filter((p) => !seen.has(pointKey(p)) && seen.add(pointKey(p)));

@@ -72,6 +72,12 @@ describe("the plan", () => {
     expect(plan.filter((p) => p.workers === 4).map(pointKey).sort()).toEqual(["100|3900|A|4", "100|3900|B|4"]);
     expect(heaviestPoint([10, 100], [3900, 150])).toEqual({ tasks: 100, weight: 3900 });
   });
+
+  test("gridPlan sweeps past the parallel cores only the strategies beyondCores names", () => {
+    const plan = gridPlan({ taskCounts: [10], weights: [150], strategies: ["A", "B"], gridWorkers: 2, sweepWorkers: [1, 2, 4, 8], beyondCores: { parallelCores: 2, strategies: ["A"] } });
+    expect(plan.filter((p) => p.strategy === "A").map((p) => p.workers)).toEqual([2, 1, 4, 8]);
+    expect(plan.filter((p) => p.strategy === "B").map((p) => p.workers)).toEqual([2, 1]);
+  });
 });
 
 describe("runRounds", () => {
