@@ -18,7 +18,9 @@ export const SAME_TIME = 0.05;
 
 /**
  * One word (or phrase) for a parallel efficiency (speed-up / workers):
- * "above ideal", "close to ideal", "good", "modest" or "poor".
+ * "above ideal", "close to ideal", "good", "modest" or "poor". Pass the
+ * efficiency as you print it (e.g. rounded to two decimals), so that the
+ * word and the number beside it agree.
  */
 export function efficiencyWord(efficiency: number): string {
   if (efficiency > 1 + ABOVE_IDEAL_MARGIN) return "above ideal";
@@ -41,7 +43,8 @@ export function efficiencyWord(efficiency: number): string {
  */
 export function describeSpeedup(serialMs: number, parallelMs: number, workers: number): string {
   const s = speedup(serialMs, parallelMs);
-  const e = parallelEfficiency(serialMs, parallelMs, workers);
+  // the word follows the number as printed (two decimals), so "0.90" never reads "good"
+  const e = Number(parallelEfficiency(serialMs, parallelMs, workers).toFixed(2));
   const word = efficiencyWord(e);
   const base = `${workers} worker${workers === 1 ? "" : "s"}: ${s.toFixed(2)}× the serial speed, efficiency ${e.toFixed(2)} (${word})`;
   if (word === "above ideal") {
@@ -50,7 +53,7 @@ export function describeSpeedup(serialMs: number, parallelMs: number, workers: n
       "runs, a CPU that runs faster with some cores idle, or the serial run paying costs (compilation, caches) that the parallel one had already paid."
     );
   }
-  if (s < 1 - SAME_TIME) return `${base}: slower than serial, because sending the work and starting the workers cost more than the work saved.`;
+  if (s < 1 - SAME_TIME) return `${base}: slower than serial, so the costs of going parallel (starting workers, sending tasks and results, waiting for the slowest) outweighed the work that was shared.`;
   return `${base}.`;
 }
 

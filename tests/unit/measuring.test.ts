@@ -42,7 +42,8 @@ describe("wording chosen from the numbers", () => {
     expect(describeSpeedup(2890, 1660, 2)).toBe("2 workers: 1.74× the serial speed, efficiency 0.87 (good).");
     expect(describeSpeedup(2000, 1000, 2)).toBe("2 workers: 2.00× the serial speed, efficiency 1.00 (close to ideal).");
     expect(describeSpeedup(2890, 1300, 2)).toMatch(/efficiency 1\.11 \(above ideal\)\. More than 2× cannot come from the workers alone/);
-    expect(describeSpeedup(100, 300, 1)).toMatch(/^1 worker: 0\.33× the serial speed, efficiency 0\.33 \(poor\): slower than serial/);
+    expect(describeSpeedup(100, 300, 1)).toMatch(/^1 worker: 0\.33× the serial speed, efficiency 0\.33 \(poor\): slower than serial, so the costs of going parallel/);
+    expect(describeSpeedup(1000, 555.8, 2)).toMatch(/efficiency 0\.90 \(close to ideal\)/); // 0.8996: the word follows the printed 0.90
   });
 
   test("relativeSpeed, shareOf and costWord", () => {
