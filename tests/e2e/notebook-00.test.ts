@@ -6,6 +6,7 @@
  * the numbers printed in them, correct results, the solutions run, and nothing
  * left running.
  */
+import { efficiencyWord } from "kernel-helpers";
 import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 
@@ -94,7 +95,12 @@ describe.each(CORE_COUNTS)("notebook 00 run with CORES=%i", (cores) => {
     expect(text()).toMatch(new RegExp(`Started ${cores} worker thread\\(s\\) in [\\d.]+ ms and ${cores} child process\\(es\\)`));
     expect(figure(notebook(), `4 tasks of`).data[0]!.x).toEqual(["main thread", "tiny pool, threads", "tiny pool, processes", "kernel-helpers Pool, threads"]);
     for (const label of ["tiny pool, threads", "tiny pool, processes", "kernel-helpers Pool, threads"]) {
-      expect(text()).toMatch(new RegExp(`${label}, \\d+ workers?: [\\d.]+× the serial speed`));
+      const said = new RegExp(`${label}, (\\d+) worker\\(s\\) at once: ([\\d.]+)× the serial speed, efficiency ([\\d.]+) \\(([^)]+)\\)`).exec(text());
+      expect(said).not.toBeNull();
+      const [, workers, speed, efficiency, word] = said!;
+      expect(Number(efficiency)).toBeCloseTo(Number(speed) / Number(workers), 1);
+      // the word comes from the unrounded efficiency: either side of the printed rounding
+      expect([efficiencyWord(Number(efficiency) - 0.005), efficiencyWord(Number(efficiency) + 0.005)]).toContain(word);
     }
     expect(text().match(/CPU accounting: /g)?.length).toBe(3);
   });
