@@ -1,0 +1,146 @@
+/**
+ * A Jupyter Notebook server for the JupyterLab front-end test: Debian's classic
+ * `jupyter notebook` 6.4, run by Jupyter's own Python, on 127.0.0.1 with a
+ * random token and a free port of its own, finding the project's tslab
+ * kernelspec through JUPYTER_PATH. Its state (runtime files, the notary's
+ * signature database) stays in the test's folder, so the user's Jupyter is
+ * not touched. It serves the bundled JupyterLab page from `extra_static_paths`
+ * (/static/...), same-origin with its REST API and kernel WebSockets.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import { jupyterPath, jupyterPython } from "./notebook-helpers";
+
+/** Options of {@link startNotebookServer}. */
+export interface NotebookServerOptions {
+  /** The folder the server shows (its notebooks). */
+  notebookDir: string;
+  /** A folder of the test's own for the server's runtime files and JUPYTER_DATA_DIR (signatures). */
+  stateDir: string;
+  /** Folders served under /static/ before the server's own files. */
+  staticDirs: string[];
+  /** More environment for the server and so for its kernels (SCALE, CORES, a process marker...). */
+  env: Record<string, string>;
+}
+
+/** A running server; {@link NotebookServer.stop} it in a `finally`/`afterAll`. */
+export interface NotebookServer {
+  readonly port: number;
+  readonly token: string;
+  readonly pid: number;
+  /** The environment that Jupyter commands must share with the server (same data folder, same kernelspecs). */
+  readonly jupyterEnv: NodeJS.ProcessEnv;
+  /** `http://127.0.0.1:<port><route>` with the token appended. */
+  url(route: string): string;
+  /** A REST call with the token; throws on an HTTP error status. */
+  api<T>(route: string, init?: RequestInit): Promise<T>;
+  running(): boolean;
+  /** The end of what the server printed, for failure messages. */
+  log(): string;
+  /** SIGTERM to its process group (Notebook 6 then shuts its kernels down), SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** A TCP port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** Starts the server and resolves once its REST API answers. */
+export async function startNotebookServer(options: NotebookServerOptions): Promise<NotebookServer> {
+  const port = await freePort();
+  const token = randomBytes(24).toString("hex");
+  const python = jupyterPython();
+  const jupyterEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    JUPYTER_PATH: jupyterPath(),
+    JUPYTER_DATA_DIR: `${options.stateDir}/data`,
+    JUPYTER_RUNTIME_DIR: `${options.stateDir}/runtime`,
+  };
+  const child = spawn(
+    python,
+    [
+      "-m", "notebook",
+      "--no-browser",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      "--port-retries=0",
+      `--NotebookApp.token=${token}`,
+      `--notebook-dir=${options.notebookDir}`,
+      `--NotebookApp.extra_static_paths=${JSON.stringify(options.staticDirs)}`,
+      // notebook 6 refuses to start as root without it (CI runs as root)
+      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
+    ],
+    // its own process group, so that stopping it reaches whatever it started
+    { cwd: options.stateDir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: jupyterEnv },
+  );
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const log = () => `\n--- Notebook server output (last 4000 characters)\n${output.slice(-4000)}`;
+  const url = (route: string) => `http://127.0.0.1:${port}${route}${route.includes("?") ? "&" : "?"}token=${token}`;
+
+  const server: NotebookServer = {
+    port,
+    token,
+    pid: child.pid!,
+    jupyterEnv,
+    url,
+    running,
+    log,
+    async api<T>(route: string, init?: RequestInit): Promise<T> {
+      const response = await fetch(url(route), { ...init, signal: AbortSignal.timeout(20_000) });
+      if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${route}: HTTP ${response.status}${log()}`);
+      return (response.status === 204 ? undefined : await response.json()) as T;
+    },
+    async stop(graceMs = 20_000) {
+      if (!running()) return;
+      signalGroup(child, "SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), graceMs)));
+      if ((await Promise.race([exited, late])) === "late") {
+        signalGroup(child, "SIGKILL");
+        await exited;
+      }
+      clearTimeout(timer);
+    },
+  };
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (!running()) throw new Error(`the Notebook server (${python} -m notebook) exited with ${child.exitCode ?? child.signalCode}${log()}`);
+    try {
+      await server.api("/api");
+      return server;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`the Notebook server did not answer on http://127.0.0.1:${port}/api within 30 s${log()}`);
+    }
+    await sleep(250);
+  }
+}
