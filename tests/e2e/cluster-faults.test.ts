@@ -4,13 +4,14 @@
  * elsewhere, every result arrives, the re-run is counted), a task that
  * blocks an in-process host's event loop past its lock (named as stalled;
  * the same job on a sandboxed host runs once), and Redis killed and
- * restarted with and without persistence. Short locks (`--lock-ms`) keep
+ * restarted with and without persistence, and Redis gone for good. Short locks (`--lock-ms`) keep
  * each case to seconds; no assertion on timings.
  */
 import {
   ClusterPool,
   JobLostError,
   JobStalledError,
+  RedisUnavailableError,
   liveResourceCount,
   startRedis,
   startWorkerHosts,
@@ -84,6 +85,24 @@ describe("with one Redis", () => {
       await pool.terminate();
     }
   });
+});
+
+test("Redis gone for good: jobs still out reject with RedisUnavailableError after outageMs instead of waiting forever", async () => {
+  const redis = await startRedis();
+  const hosts = await startWorkerHosts({ redis: redis.url, count: 1 });
+  const pool = await ClusterPool.connect({ redis: redis.url, outageMs: 1_000 });
+  try {
+    await pool.waitForHosts(1);
+    const handles = Array.from({ length: 5 }, () => pool.applyAsync("sleep", [300, 1]));
+    await redis.kill();
+    const outcomes = await Promise.all(handles.map((h) => h.get().then(() => "ok", (e: Error) => e.name)));
+    expect(outcomes.every((o) => o === "ok" || o === RedisUnavailableError.name)).toBe(true);
+    expect(outcomes).toContain(RedisUnavailableError.name);
+  } finally {
+    await pool.terminate();
+    await hosts.stop();
+    await redis.stop();
+  }
 });
 
 describe.each(["aof", "none"] as const)("Redis killed and restarted (persistence: %s)", (persistence) => {

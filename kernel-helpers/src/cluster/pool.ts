@@ -13,7 +13,7 @@ import { inspectSendable, UnsendableValueError } from "../sendable";
 import { checkInteger } from "../validate";
 import { NoWorkerHostsError, RedisUnavailableError, TaskSourceRefusedError } from "./errors";
 import { ANNOUNCED_QUEUES_KEY, CLUSTER_TASKS, HOST_STALE_MS, HOSTS_KEY, QUEUE_PREFIX, type ClusterTaskName, type ClusterTasks, type HostInfo, type JobEnvelope } from "./protocol";
-import { connectRedis, connectionOptions, redactUrl } from "./redis-url";
+import { closeWithin, connectRedis, connectionOptions, redactUrl } from "./redis-url";
 import { JobTracker, type JobRecord } from "./tracker";
 import { loadBullmq, QUEUE_NAME } from "./worker-host";
 
@@ -92,7 +92,8 @@ export class ClusterPool {
       streams: { events: { maxLen: 200_000 } },
       defaultJobOptions: { attempts: 1, removeOnComplete: false, removeOnFail: false },
     });
-    this.#events = new QueueEvents(queueName, { connection, prefix: QUEUE_PREFIX, lastEventId: "0-0" });
+    // short blocking reads: after Redis dies, BullMQ's read watchdog (the block time plus 1 s) is what still runs
+    this.#events = new QueueEvents(queueName, { connection, prefix: QUEUE_PREFIX, lastEventId: "0-0", blockingTimeout: 1_000 });
     this.#tracker = new JobTracker(client, queueName);
     const outageMs = options.outageMs ?? 15_000;
     // both reconnect by themselves; outages are handled below
@@ -340,12 +341,19 @@ export class ClusterPool {
   async #shutdown(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#tracker.stop();
-    if (this.#client.status === "ready") {
+    const reachable = this.#client.status === "ready";
+    if (reachable) {
       await this.#client.zrem(ANNOUNCED_QUEUES_KEY, this.queueName).catch(() => undefined);
       await this.#queue.obliterate({ force: true }).catch(() => undefined);
     }
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    // with Redis gone, a graceful close would wait for it forever
+    const graceMs = reachable ? 2_000 : 0;
+    await Promise.allSettled([
+      // close(), not disconnect(), when forced too: it also ends the event loop's retries
+      closeWithin(() => this.#events.close(), () => this.#events.close(), graceMs),
+      closeWithin(() => this.#queue.close(), () => this.#queue.disconnect(), graceMs),
+      closeWithin(() => this.#client.quit(), () => this.#client.disconnect(), graceMs),
+    ]);
     unregisterResource(this);
   }
 }

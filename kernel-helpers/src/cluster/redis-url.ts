@@ -133,3 +133,27 @@ export function redisUrlFromEnv(name = "REDIS_URL"): string {
   if (url) parseRedisUrl(url, name);
   return url;
 }
+
+/**
+ * Closes a connection gracefully, or forces it after `ms` (at once with 0,
+ * never with Infinity): a client waiting to reconnect to a Redis that is gone
+ * would otherwise wait forever for its goodbye (QUIT), and keep its process
+ * alive. The forced close is not awaited past half a second: BullMQ's
+ * `disconnect()` stops the reconnecting at once but may never resolve for a
+ * socket that is already closed.
+ */
+export async function closeWithin(close: () => Promise<unknown>, force: () => unknown, ms: number): Promise<void> {
+  if (!Number.isFinite(ms)) {
+    await close().catch(() => undefined);
+    return;
+  }
+  const within = async (work: Promise<unknown>, limitMs: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), limitMs)));
+    const done = await Promise.race([work.then(() => true, () => true), late]);
+    clearTimeout(timer);
+    return done;
+  };
+  if (ms > 0 && (await within(close(), ms))) return;
+  await within(Promise.resolve().then(force), 500);
+}

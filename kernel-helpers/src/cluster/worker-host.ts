@@ -14,7 +14,7 @@ import type { Job, Worker } from "bullmq";
 import { checkInteger } from "../validate";
 import { InvalidOptionError } from "../errors";
 import { ANNOUNCED_QUEUES_KEY, HOSTS_KEY, QUEUE_PREFIX, hostId, reportableError, runJob, type HostInfo, type JobEnvelope } from "./protocol";
-import { connectRedis, connectionOptions, redactUrl } from "./redis-url";
+import { closeWithin, connectRedis, connectionOptions, redactUrl } from "./redis-url";
 
 /** Options of {@link WorkerHost.start}. */
 export interface WorkerHostOptions {
@@ -111,10 +111,12 @@ export class WorkerHost {
   close(force = false): Promise<void> {
     this.#closing ??= (async () => {
       for (const timer of this.#timers) clearInterval(timer);
-      await Promise.allSettled([...this.#workers.values()].map((w) => w.close(force)));
+      // running jobs may take long to finish; but with Redis gone, a graceful close would wait for it forever
+      const graceMs = this.#client.status === "ready" ? Infinity : 0;
+      await Promise.allSettled([...this.#workers.values()].map((w) => closeWithin(() => w.close(force), () => w.disconnect(), graceMs)));
       this.#workers.clear();
-      await this.#client.hdel(HOSTS_KEY, this.id).catch(() => undefined);
-      await this.#client.quit().catch(() => this.#client.disconnect());
+      if (graceMs > 0) await this.#client.hdel(HOSTS_KEY, this.id).catch(() => undefined);
+      await closeWithin(() => this.#client.quit(), () => this.#client.disconnect(), Math.min(graceMs, 2_000));
       this.#log(`worker host ${this.id} stopped`);
     })();
     return this.#closing;
