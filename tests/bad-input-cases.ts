@@ -110,6 +110,13 @@ export const CASES: BadInputCase[] = [
     expect: { returns: { holes: true, unit: "ms", nested: true, big: true } },
   },
   {
+    name: "a typed array whose buffer was transferred away earlier is refused by name, not sent as an empty array or a raw DataCloneError",
+    code: `const numbers = new Float64Array([1, 2, 3]);
+      structuredClone(numbers.buffer, { transfer: [numbers.buffer] });
+      return await pool.applyAsync("echo", [{ numbers }]).get();`,
+    expect: { error: "UnsendableValueError", option: "args[0].numbers", messageIncludes: ["detached"] },
+  },
+  {
     name: "a task returning a function fails with a TaskError naming the result, instead of resolving undefined",
     code: `return await pool.applyAsync(() => () => 1, []).get();`,
     expect: { error: "TaskError", messageIncludes: ["UnsendableValueError", "the result", "is a function"] },

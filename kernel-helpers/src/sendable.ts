@@ -46,6 +46,21 @@ const DATA_ONLY =
 /** Error classes that a structured clone rebuilds as themselves. */
 const NATIVE_ERRORS = new Set(["Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError"]);
 
+/**
+ * True if `buffer` was detached (transferred to a worker, or to
+ * `structuredClone`'s transfer list): its length is 0 and it can no longer
+ * be viewed. Node 20 has no `ArrayBuffer.prototype.detached` yet.
+ */
+export function isDetached(buffer: ArrayBuffer): boolean {
+  if (buffer.byteLength > 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function isArrayOrPlain(value: object): boolean {
   if (Array.isArray(value)) return true;
   const prototype = Object.getPrototypeOf(value) as object | null;
@@ -116,6 +131,10 @@ export function inspectSendable(value: unknown, where: string, options: Sendable
         fail(path, "it is (or views) a SharedArrayBuffer, and child processes cannot share memory", "Use the thread backend to share memory, or send a copy (a plain ArrayBuffer or typed array)");
       }
       return;
+    }
+    const buffer = types.isArrayBuffer(v) ? v : ArrayBuffer.isView(v) && types.isArrayBuffer(v.buffer) ? v.buffer : undefined;
+    if (buffer && isDetached(buffer)) {
+      fail(path, "its ArrayBuffer is detached: it was transferred away earlier, so its contents are gone", "Send a buffer that still holds its data (make a copy before transferring, if you need it twice)");
     }
     if (types.isDate(v) || types.isRegExp(v) || types.isAnyArrayBuffer(v) || ArrayBuffer.isView(v) || types.isBoxedPrimitive(v)) return;
     if (types.isNativeError(v)) {

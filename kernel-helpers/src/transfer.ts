@@ -11,7 +11,9 @@
  * both backends.
  */
 import { types } from "node:util";
-import { UnsendableValueError } from "./sendable";
+import { isDetached, UnsendableValueError } from "./sendable";
+
+export { isDetached };
 
 /** A plain object: no prototype, or some realm's Object.prototype. */
 const isPlainObject = (value: object): boolean => {
@@ -76,20 +78,6 @@ export function transferableBuffers(value: unknown): ArrayBuffer[] {
   return [...found];
 }
 
-/**
- * True for an ArrayBuffer that was transferred away (detached): its length
- * is 0 and no view can be made on it any more.
- * @example const a = new Float64Array(4); structuredClone(a.buffer, { transfer: [a.buffer] }); isDetached(a.buffer) // true
- */
-export function isDetached(buffer: ArrayBuffer): boolean {
-  if (buffer.byteLength > 0) return false;
-  try {
-    new Uint8Array(buffer);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /**
  * {@link transferableBuffers}, refusing a detached one by name: it was
