@@ -1,5 +1,5 @@
 /**
- * Every notebook run by JupyterLab 4's own notebook front end in Chromium: Run All at quick scale (no error, every figure drawn, progress lines updated in place), with and without the plotly renderer; notebook 01 reopened untrusted and trusted, interrupted and re-run, its kernel shut down, nothing left running.
+ * Every notebook run by JupyterLab 4's own notebook front end in Chromium: Run All at quick scale (no error, every figure drawn with and without the plotly renderer, math typeset, progress lines updated in place); notebook 01 reopened untrusted and trusted, interrupted and re-run, its kernel shut down, nothing left running.
  *
  * JupyterLab's Python package cannot be installed here (no PyPI), but its
  * front end is on the npm registry. tests/jupyterlab/ bundles it into one page
@@ -9,6 +9,11 @@
  * serves the page, the notebooks and the project's tslab kernel), and starts
  * Chromium with the network cut off. The notebooks are copies in a fresh
  * folder under results/, so the committed ones are never touched.
+ *
+ * Each notebook runs once, shown in two views of the same document side by
+ * side, as JupyterLab's "New View for Notebook" does: one with jupyterlab-plotly's
+ * renderer registered (JupyterLab after `pip install plotly`), one with the
+ * standard renderers only (figures through their text/html fallback).
  *
  * Verified: JupyterLab's notebook widgets, output area, renderers, sanitizer,
  * trust, toolbar and kernel/session services against a real tslab kernel.
@@ -37,7 +42,7 @@ import { startNotebookServer, type NotebookServer } from "../jupyterlab-server";
 import { errorOutputs, jupyterPython, outputs, repoRoot, survivors, type Notebook, type Output } from "../notebook-helpers";
 
 const NOTEBOOKS = fs.readdirSync(path.join(repoRoot, "notebooks")).filter((name) => name.endsWith(".ipynb")).sort();
-const SAVED = "01-pool.ipynb"; // saved after its run with the plotly renderer, then reopened, interrupted, shut down
+const SAVED = "01-pool.ipynb"; // saved by the page after its Run All, then reopened, interrupted, shut down
 const RUN_TIMEOUT_MS = 240_000;
 const SCREENSHOTS = path.join(repoRoot, "results", "screenshots", "jupyterlab");
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
