@@ -12,7 +12,7 @@ import knobs from "../../kernel-helpers/src/knobs.json";
 import { readResultFile } from "../../scripts/lib/result-file";
 import { type Notebook, jupyterPath, jupyterPython, repoRoot } from "../notebook-helpers";
 
-const NOTEBOOKS = ["00-node-machinery", "01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager"];
+const NOTEBOOKS = ["00-node-machinery", "01-pool", "02-process", "03-benchmarking", "04-nesting", "05-manager", "06-cluster"];
 
 function parametersSource(name: string): string {
   const notebook = JSON.parse(fs.readFileSync(path.join(repoRoot, "notebooks", `${name}.ipynb`), "utf8")) as Notebook;
@@ -35,6 +35,8 @@ function casesFor(source: string): [string, string][] {
     for (const v of ["abc", "1.5", "99999999999999999999", String(min - 1)]) cases.push([knob, v]);
   }
   for (const m of source.matchAll(/choiceFromEnv\("([A-Z_]+)"/g)) cases.push([m[1]!, "bogus"]);
+  // a Redis URL that is not one (the password, if any, is never echoed)
+  if (source.includes("redisUrlFromEnv(")) cases.push(["REDIS_URL", "http://x"]);
   return cases;
 }
 
@@ -78,6 +80,6 @@ test.each(NOTEBOOKS)("%s: every bad knob value stops the cell with a message nam
   for (const r of mine) {
     expect(r.stderr).toContain(r.knob);
     expect(r.stderr).toContain(`"${r.value}"`); // the value as the user wrote it
-    expect(r.stderr).toMatch(/Expected .*(from|one of)/);
+    expect(r.stderr).toMatch(/Expected .*(from|one of|to start with redis:\/\/)/);
   }
 });
