@@ -64,11 +64,15 @@ function describeFigure(figure: Figure): string {
 
 /** The mime bundle of a figure (exported for tests and for custom display). */
 export function figureBundle(figure: Figure, divId: string = `kh-plot-${newDisplayId()}`): Record<string, string | object> {
-  const spec = { data: figure.data, layout: figure.layout ?? {}, config: { responsive: true, ...figure.config } };
+  // The page's HTML version resizes with its div (which has a minimum height). The plotly mime version
+  // must not: jupyterlab-plotly's output has no height of its own, so a responsive figure collapses to
+  // zero height when the window's height changes.
+  const spec = { data: figure.data, layout: figure.layout ?? {}, config: { ...figure.config } };
+  const htmlSpec = { ...spec, config: { responsive: true, ...figure.config } };
   const html =
     `<div id="${escapeHtml(divId)}" class="kh-plotly-figure" style="width:100%;min-height:420px"></div>\n` +
     `<script type="text/javascript">(function () {\n` +
-    `  var spec = ${scriptSafeJson(spec)};\n` +
+    `  var spec = ${scriptSafeJson(htmlSpec)};\n` +
     `  var el = document.getElementById(${JSON.stringify(divId)});\n` +
     `  if (window.Plotly) { window.Plotly.newPlot(el, spec.data, spec.layout, spec.config); }\n` +
     `  else { el.textContent = "plotly.js is not loaded in this page: run the cell that calls loadPlotly() (or re-run the notebook)."; }\n` +

@@ -28,18 +28,21 @@ describe("figureBundle", () => {
     expect(Object.keys(figureBundle(figure, "div-1")).sort()).toEqual([PLOTLY_MIME, "text/html", "text/plain"].sort());
   });
 
-  test("the plotly JSON holds data, layout and config (responsive by default, caller's config kept)", () => {
+  test("the plotly JSON holds data, layout and the caller's config, not responsive (jupyterlab-plotly's output has no height of its own: a responsive figure collapses when the window's height changes)", () => {
     const spec = figureBundle(figure, "div-1")[PLOTLY_MIME] as Record<string, unknown>;
     expect(Object.keys(spec).sort()).toEqual(["config", "data", "layout"]);
     expect(spec["data"]).toEqual(figure.data);
     expect(spec["layout"]).toEqual(figure.layout);
-    expect(spec["config"]).toEqual({ responsive: true, displaylogo: false });
+    expect(spec["config"]).toEqual({ displaylogo: false });
   });
 
-  test("layout and config default to {} and { responsive: true }", () => {
-    const spec = figureBundle({ data: [] }, "d")[PLOTLY_MIME] as Record<string, unknown>;
+  test("layout and config default to {}; the HTML version is responsive (its div has a minimum height)", () => {
+    const bundle = figureBundle({ data: [] }, "d");
+    const spec = bundle[PLOTLY_MIME] as Record<string, unknown>;
     expect(spec["layout"]).toEqual({});
-    expect(spec["config"]).toEqual({ responsive: true });
+    expect(spec["config"]).toEqual({});
+    expect(bundle["text/html"]).toContain('"config":{"responsive":true}');
+    expect(bundle["text/html"]).toContain("min-height:420px");
   });
 
   test("the HTML has a div with the given id and a script that calls Plotly.newPlot on it", () => {
