@@ -201,6 +201,20 @@ export class LabPage {
    * notebook: making the window taller to fit it would collapse the plotly renderer's figures
    * (tests/e2e/jupyterlab.test.ts says why), and a picture must show what the checks saw.
    */
+  /**
+   * Changes the window's height and back, then returns the drawn height (px) of
+   * every plotly.js plot in `view`: a figure that resizes to its output's own
+   * height (zero in jupyterlab-plotly) would collapse here.
+   */
+  async plotHeightsAfterResize(view: LabView): Promise<number[]> {
+    const size = this.page.viewportSize() ?? { width: 1280, height: 900 };
+    for (const height of [Math.round(size.height * 0.6), size.height]) {
+      await this.page.setViewportSize({ width: size.width, height });
+      await sleep(800); // plotly's resize handler runs after the window's resize event
+    }
+    return (await this.page.evaluate(`Array.from(document.querySelectorAll('[data-kh-view="${view}"] .js-plotly-plot'), (el) => el.getBoundingClientRect().height)`)) as number[];
+  }
+
   async screenshot(file: string): Promise<void> {
     await this.page.evaluate(`document.querySelectorAll("[data-kh-view]").forEach((view) => {
       const figure = view.querySelector(".jp-RenderedPlotly, .kh-plotly-figure");

@@ -25,11 +25,11 @@
  * plot elements, the kernel's state and the processes. Screenshots (the window,
  * each view scrolled to its first figure) go to results/screenshots/jupyterlab/.
  *
- * Seen here and not asserted (kernel-helpers' to fix): figures carry plotly's
- * `config.responsive: true`, and jupyterlab-plotly's output node has no height
- * of its own, so when the window's height changes, plotly resizes every such
- * figure to zero height (a width change keeps them; the text/html fallback's
- * div has a min-height and keeps them too).
+ * Figures keep their height when the window's height changes, in both views.
+ * (A probe saw a figure with plotly's `config.responsive: true` collapse to
+ * zero height in jupyterlab-plotly's output, which has no height of its own;
+ * the plotly mime version is no longer responsive. The notebooks' figures,
+ * which set their height, kept it here either way.)
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -179,6 +179,12 @@ describe.each(NOTEBOOKS)("%s in JupyterLab, SCALE=quick CORES=2", (name) => {
       const withoutRenderer = await lab.figures("html", count, count);
       expect(withoutRenderer.renderer).toEqual([]);
       expect(withoutRenderer.html).toEqual([...expected.plotly, ...expected.htmlOnly].map(() => true));
+      // a change of the window's height leaves every figure its height, in both views
+      for (const view of ["plotly", "html"] as const) {
+        const heights = await lab.plotHeightsAfterResize(view);
+        expect(heights).toHaveLength(count);
+        expect(heights.filter((h) => h < 100)).toEqual([]);
+      }
 
       // the Markdown's math, typeset by the MathJax typesetter the page registers
       if (notebook.cells.some((c) => c.cell_type === "markdown" && /\$[^$\n]+\$/.test(withoutCode(join(c.source))))) {
