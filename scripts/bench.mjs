@@ -7,11 +7,16 @@
  *   npm run bench                     (builds kernel-helpers, then the full run: about 70 s on 2 cores)
  *   node scripts/bench.mjs --quick    (short run, about 10 s; needs the build)
  *   node scripts/bench.mjs --help
+ *   npm run bench -- --sweep [--workers 1,4,16] [--quick]
+ *                                     (kernel-helpers threads and processes against Python's
+ *                                     multiprocessing at 1, 4 and all cores: a few minutes)
  *
  * The measurements are functions in scripts/bench/ (round-trips.js, startup.js, heavy.js,
  * serial.js, python.js; CPU and noise accounting from kernel-helpers cpu.ts), each returning typed results; run.js calls them in turn
  * and report.js turns the results into the printed table and <out>/latest.json (plus a
- * timestamped copy <out>/bench-<time>.json; default out: results/bench).
+ * timestamped copy <out>/bench-<time>.json; default out: results/bench). The sweep is
+ * sweep.js (with primitives.js and bench_python.py --sweep), reported by sweep-report.js
+ * (the ratio table, <out>/sweep-latest.json) and sweep-html.js (<out>/sweep-latest.html).
  *
  * Requires the BUILT kernel-helpers (kernel-helpers/dist): `npm run build`.
  */
@@ -63,11 +68,35 @@ async function main() {
     });
   }
 
+  if (options.sweep) {
+    await sweep(options);
+    return;
+  }
   const results = await runBench(options, log);
   const { json, text } = report(results);
   const { latest, copy } = writeReportFiles(options.out, json);
   console.log(text);
   console.log(`Wrote ${path.relative(process.cwd(), latest) || latest} and ${path.basename(copy)} (${json.durationS.toFixed(1)} s)`);
+}
+
+/**
+ * The sweep: runs it, prints its tables, writes its JSON and HTML.
+ * @param {import('./bench/options.js').BenchOptions} options
+ */
+async function sweep(options) {
+  /** @type {typeof import('./bench/sweep.js')} */
+  const { runSweep } = require('./bench/sweep.js');
+  /** @type {typeof import('./bench/sweep-report.js')} */
+  const { sweepReport, writeSweepFiles } = require('./bench/sweep-report.js');
+  /** @type {typeof import('./bench/sweep-html.js')} */
+  const { sweepHtml } = require('./bench/sweep-html.js');
+  const command = `node scripts/bench.mjs ${process.argv.slice(2).join(' ')}`.trim();
+  const results = await runSweep(options, log, command);
+  const { json, text } = sweepReport(results);
+  const files = writeSweepFiles(options.out, json, sweepHtml(json, text));
+  console.log(text);
+  const shown = (/** @type {string} */ file) => path.relative(process.cwd(), file) || file;
+  console.log(`Wrote ${shown(files.latestJson)}, ${shown(files.latestHtml)} and timestamped copies (${json.durationS.toFixed(1)} s)`);
 }
 
 main().catch((error) => {

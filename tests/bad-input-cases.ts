@@ -167,22 +167,33 @@ export const CASES: BadInputCase[] = [
     expect: { error: "ProcessFailedError", messageIncludes: ["ProtocolError"] },
   },
   {
-    name: "garbage, an oversized header, a truncated frame, a wrong key and a malformed request on a Manager's socket each close that connection with a ProtocolError; the manager keeps serving",
-    code: `const net = require("node:net"), v8 = require("node:v8");
+    name: "garbage, a wrong key, the bare key, an oversized header, a truncated frame and a malformed request on a Manager's socket each close that connection with a ProtocolError; nothing changes and the manager keeps serving",
+    // Each attack reads the manager's key challenge ("KHCHAL01" + a 32-byte nonce) first; a right
+    // answer is "KHANSW01" + HMAC-SHA256(key, "peer" + nonce) + a nonce of the peer's own.
+    code: `const net = require("node:net"), v8 = require("node:v8"), crypto = require("node:crypto");
       const manager = await kh.Manager.start({ a: 1 });
       const frame = (payload) => { const body = v8.serialize(payload); const head = Buffer.alloc(4); head.writeUInt32BE(body.length); return Buffer.concat([head, body]); };
-      const key = manager.reference().key;
+      const key = Buffer.from(manager.reference().key, "hex"), wrongKey = Buffer.alloc(32);
+      const answer = (challenge, k) => Buffer.concat([Buffer.from("KHANSW01"), crypto.createHmac("sha256", k).update("peer").update(challenge.subarray(8, 40)).digest(), crypto.randomBytes(32)]);
+      const setA = frame({ id: 1, operation: { op: "set", key: "a", value: 666 } });
       const attacks = [
-        Buffer.from([1, 2, 3, 4]),
-        Buffer.from([0xff, 0xff, 0xff, 0xf0, 1]),
-        Buffer.concat([frame({ key }), Buffer.from([0, 0, 0, 9, 1])]),
-        frame({ key: "0".repeat(64) }),
-        Buffer.concat([frame({ key }), frame({ id: 1, operation: { op: "drop table" } })]),
-        Buffer.concat([frame({ key }), Buffer.from([0, 0, 0, 4, 0xde, 0xad, 0xbe, 0xef])]),
+        () => Buffer.from([1, 2, 3, 4]),
+        (c) => Buffer.concat([answer(c, wrongKey), setA]),
+        () => Buffer.concat([frame({ key: manager.reference().key }), setA]),
+        (c) => Buffer.concat([answer(c, key), Buffer.from([0xff, 0xff, 0xff, 0xf0, 1])]),
+        (c) => Buffer.concat([answer(c, key), Buffer.from([0, 0, 0, 9, 1])]),
+        (c) => Buffer.concat([answer(c, key), frame({ id: 1, operation: { op: "drop table" } }), setA]),
+        (c) => Buffer.concat([answer(c, key), Buffer.from([0, 0, 0, 4, 0xde, 0xad, 0xbe, 0xef])]),
       ];
-      for (const bytes of attacks) {
+      for (const attack of attacks) {
         await new Promise((resolve) => {
-          const socket = net.createConnection(manager.address, () => socket.end(bytes));
+          const socket = net.createConnection(manager.address);
+          let challenge = Buffer.alloc(0);
+          socket.on("data", (chunk) => {
+            if (challenge.length >= 40) return;
+            challenge = Buffer.concat([challenge, chunk]);
+            if (challenge.length >= 40) socket.end(attack(challenge));
+          });
           socket.on("close", resolve);
           socket.on("error", () => undefined);
         });
@@ -192,6 +203,6 @@ export const CASES: BadInputCase[] = [
       const b = await manager.get("b");
       await manager.shutdown();
       return { viaTask, b, names };`,
-    expect: { returns: { viaTask: 1, b: 2, names: Array(6).fill("ProtocolError") } },
+    expect: { returns: { viaTask: 1, b: 2, names: Array(7).fill("ProtocolError") } },
   },
 ];

@@ -29,3 +29,25 @@ export function probePid(pid: number): string {
     return (error as NodeJS.ErrnoException).code ?? String(error);
   }
 }
+
+/**
+ * Registers the leak checks every library test file shares: after each test no pool, process, queue or
+ * manager is left (one that leaks is stopped, so it cannot hang the next test), and none after the file.
+ * `extra` runs after each test too (e.g. a check for leftover sockets).
+ */
+export function expectNoLeaks(
+  library: { liveResourceCount(): number; terminateAll(): Promise<unknown> },
+  extra?: () => void,
+): void {
+  afterEach(async () => {
+    const leaked = library.liveResourceCount();
+    if (leaked > 0) await library.terminateAll(); // so one leaking test does not hang the others
+    expect(leaked).toBe(0);
+    extra?.();
+  });
+  afterAll(async () => {
+    const leaked = library.liveResourceCount();
+    await library.terminateAll();
+    expect(leaked).toBe(0);
+  });
+}

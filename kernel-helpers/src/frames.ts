@@ -47,7 +47,7 @@ export function writeFrame(stream: Writable, payload: unknown, what?: string, wr
 export class FrameReader {
   #chunks: Buffer[] = [];
   #buffered = 0;
-  #failed = false;
+  #stopped = false;
 
   constructor(
     private readonly onMessage: (message: unknown) => void,
@@ -61,10 +61,10 @@ export class FrameReader {
 
   /** Takes the next chunk of the stream. */
   push(chunk: Buffer): void {
-    if (this.#failed) return;
+    if (this.#stopped) return;
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
-    while (this.#buffered >= HEADER_BYTES && !this.#failed) {
+    while (this.#buffered >= HEADER_BYTES && !this.#stopped) {
       const head = this.#peek(HEADER_BYTES);
       const length = head.readUInt32BE(0);
       if (length === 0 || length > MAX_FRAME_BYTES) {
@@ -83,15 +83,25 @@ export class FrameReader {
     }
   }
 
+  /**
+   * Stops reading: bytes already received and not yet handled are dropped,
+   * and so is everything pushed afterwards. For a caller that refuses a
+   * message and closes the connection: a frame that came in the same chunk
+   * after the refused one is never handled.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.#chunks = [];
+    this.#buffered = 0;
+  }
+
   /** The stream ended: a partial frame left over is an error. */
   end(): void {
-    if (!this.#failed && this.#buffered > 0) this.#fail(`the stream ended inside a frame (${this.#buffered} bytes left over)`);
+    if (!this.#stopped && this.#buffered > 0) this.#fail(`the stream ended inside a frame (${this.#buffered} bytes left over)`);
   }
 
   #fail(problem: string): void {
-    this.#failed = true;
-    this.#chunks = [];
-    this.#buffered = 0;
+    this.stop();
     this.onError(new ProtocolError(`Malformed message stream: ${problem}.`));
   }
 

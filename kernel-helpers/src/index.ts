@@ -122,3 +122,8 @@ export { assessNoise, clearlyFaster, compareRecords, crossover, logSlope, growth
 export type { RunNoise, WeightVerdict, Crossover, ScalingPoint, ScalingFit } from "./benchmark-findings";
 export { timeVsWeight, speedupHeatmap, scalingFigure, savedRunsFigure } from "./benchmark-charts";
 export type { ScalingCurve } from "./benchmark-charts";
+export { UnsafeAddressError } from "./manager";
+export { JoinableQueue } from "./joinable-queue";
+export { QueueFull, ExtraTaskDoneError } from "./queue-api";
+export type { PutOptions, QueueOptions, QueueJoinOptions, JoinableQueueLike } from "./queue-api";
+export type { ProcessJoinOptions } from "./process";

@@ -1,131 +1,52 @@
 /**
- * `Pool`: Python's `multiprocessing.Pool` vocabulary over `workerpool`, with
- * worker threads or child processes as the backend.
+ * `Pool`: Python's `multiprocessing.Pool` vocabulary, with worker threads or
+ * child processes as the backend (the engine is pool-scheduler.ts; the
+ * options are in pool-options.ts; streaming is imap.ts).
  */
 import os from "node:os";
-import path from "node:path";
-import workerpool from "workerpool";
+import { AsyncResult } from "./async-result";
+import { InvalidOptionError, PoolClosedError, PoolStateError, TaskCancelledError } from "./errors";
+import { ResultStream, knownSize } from "./imap";
 import {
-  PoolClosedError,
-  PoolStateError,
-  TaskCancelledError,
-  TaskError,
-  TimeoutError,
-  WorkerCrashedError,
-} from "./errors";
+  checkApplyOptions,
+  checkChunkOptions,
+  checkPoolOptions,
+  defaultChunkSize,
+  type ApplyOptions,
+  type Backend,
+  type CheckedChunkOptions,
+  type ImapOptions,
+  type MapOptions,
+  type PoolOptions,
+  type TaskReference,
+} from "./pool-options";
+import { JobGroup, WorkerSlots, type WireArgs } from "./pool-scheduler";
+import { inspectAndEncode, type EncodeOptions } from "./process-protocol";
+import { registerResource, unregisterResource } from "./cleanup";
 import { toTaskSpec, type TaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
-import { checkChoice, checkInteger } from "./validate";
-import { registerResource, unregisterResource } from "./cleanup";
-import { inspectAndEncode, type EncodeOptions } from "./process-protocol";
-import { fromJsonWire, toJsonWire, type WireEnvelope } from "./wire";
-import { buffersToMove, chunkBuffers, detachBuffers, moveBuffers, type TransferOptions } from "./transfer";
+import { buffersToMove, chunkBuffers, detachBuffers, moveBuffers } from "./transfer";
+import { fromJsonWire, toJsonWire } from "./wire";
+import { SignalWatch } from "./signal-watch";
 
-/** Where pool workers run: `"thread"` (worker_threads, one process) or `"process"` (child_process.fork). */
-export type Backend = "thread" | "process";
-/** The accepted backends. */
-export const BACKENDS: readonly Backend[] = ["thread", "process"];
-
-/** Options of {@link Pool}. */
-export interface PoolOptions {
-  /**
-   * Number of workers. Default: `os.availableParallelism()` (the cores this
-   * process may use). More workers than cores is allowed (oversubscription).
-   * @example { workers: 4 }
-   */
-  workers?: number;
-  /**
-   * `"thread"` (default): worker threads, cheap to start, share the process.
-   * `"process"`: child processes, like Python's, each with its own memory.
-   */
-  backend?: Backend;
-}
-
-/** Options of {@link Pool.map} and {@link Pool.starmap}. */
-export interface MapOptions extends TransferOptions {
-  /**
-   * Items sent to a worker per message. Default: like Python,
-   * `ceil(items / (4 · workers))`, so tiny items are not one message each.
-   * Use 1 for long, uneven tasks so idle workers pick up the next one.
-   */
-  chunkSize?: number;
-  /** Called after each chunk with the number of items done and the total. */
-  onProgress?: (done: number, total: number) => void;
-}
+export { AsyncResult } from "./async-result";
+export { BACKENDS } from "./pool-options";
+export type { ApplyOptions, Backend, ImapOptions, MapOptions, PoolOptions, TaskReference } from "./pool-options";
 
 /** Arguments of a named task. */
 export type TaskArgs<K extends TaskName> = Parameters<Tasks[K]>;
 /** Result of a named task (after its promise, if any, settles). */
 export type TaskResult<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
+/** Items for `map` and `imap`: any iterable (an array, a Set, a generator); `imap` also takes an async iterable. */
+export type Items<T> = Iterable<T>;
 
 type State = "running" | "closed" | "joined" | "terminated";
 
-const INLINE_HINT =
-  "Inline task functions are sent to the worker as source text: they cannot see variables, imports or " +
-  "functions from outside their own body (tslab turns a cell's variables into `exports.name`). " +
-  "Pass what it needs as arguments, or use a named task from kernel-helpers.";
-
-/**
- * The pending result of {@link Pool.applyAsync}, like Python's `AsyncResult`.
- * The task starts as soon as a worker is free; `get()` waits for it.
- */
-export class AsyncResult<T> {
-  #settled = false;
-  #ok = false;
-  readonly #promise: Promise<T>;
-
-  /** @internal */
-  constructor(promise: Promise<T>) {
-    this.#promise = promise;
-    // Mark the outcome, and keep an unread failure from becoming an
-    // unhandled rejection: the error is reported when get() is called.
-    promise.then(
-      () => ((this.#settled = true), (this.#ok = true)),
-      () => (this.#settled = true),
-    );
-  }
-
-  /**
-   * Waits for the task and returns its result, or rejects with its error
-   * ({@link TaskError}, {@link WorkerCrashedError}, {@link TaskCancelledError}).
-   *
-   * @param timeoutMs - reject with {@link TimeoutError} after this long (the task keeps running).
-   */
-  async get(timeoutMs?: number): Promise<T> {
-    if (timeoutMs === undefined) return this.#promise;
-    checkInteger("`timeoutMs`", timeoutMs, { min: 0, max: 2 ** 31 - 1 });
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new TimeoutError(`The task did not finish within ${timeoutMs} ms (it is still running).`)),
-        timeoutMs,
-      );
-      this.#promise.then(resolve, reject).finally(() => clearTimeout(timer));
-    });
-  }
-
-  /** Waits until the task has finished, successfully or not; never rejects. */
-  async wait(): Promise<void> {
-    await this.#promise.catch(() => undefined);
-  }
-
-  /** True once the task has finished (successfully or not). */
-  ready(): boolean {
-    return this.#settled;
-  }
-
-  /**
-   * True if the task finished without error.
-   * @throws PoolStateError if the task has not finished yet (as Python raises ValueError).
-   */
-  successful(): boolean {
-    if (!this.#settled) throw new PoolStateError("The task has not finished yet: check ready() or await wait() first.");
-    return this.#ok;
-  }
-}
-
 /**
  * A pool of worker threads or processes that run tasks in parallel, with
- * the API of Python's `multiprocessing.Pool`.
+ * the API of Python's `multiprocessing.Pool`. Idle workers do not keep a
+ * script alive (like Python's daemonic workers), so a script that forgets
+ * `close()` still exits; in a notebook, close or terminate pools yourself.
  *
  * @example
  * const pool = new Pool({ workers: 2, backend: "thread" });
@@ -140,28 +61,35 @@ export class Pool {
   /** Thread or process workers. */
   readonly backend: Backend;
   #state: State = "running";
-  readonly #pool: workerpool.Pool;
+  readonly #slots: WorkerSlots;
+  /** Jobs sent and not yet answered (join waits for them). */
   readonly #pending = new Set<Promise<unknown>>();
+  /** imap streams that may still read and send (join lets them finish). */
+  readonly #streams = new Map<ResultStream, Promise<void>>();
+  readonly #signals = new SignalWatch();
   /** How arguments are checked and encoded for this pool's workers. */
   readonly #encoding: EncodeOptions;
 
   /**
    * Starts a pool. Workers start right away, as in Python.
-   * @param options - number of workers and backend.
-   * @throws InvalidOptionError for a bad `workers` or `backend`.
+   * @param options - workers, backend, initializer + initargs, maxTasksPerChild ({@link PoolOptions}).
+   * @throws InvalidOptionError for a bad or unknown option (a misspelt one is named, with the closest known one).
+   * @throws UnsendableValueError when `initargs` cannot travel to a worker.
+   * @example new Pool({ workers: 4, backend: "process", maxTasksPerChild: 50 })
    */
   constructor(options: PoolOptions = {}) {
-    this.workers = checkInteger("`workers`", options.workers ?? os.availableParallelism(), { min: 1, max: 1024 });
-    this.backend = checkChoice("`backend`", options.backend ?? "thread", BACKENDS);
+    const checked = checkPoolOptions(options, os.availableParallelism());
+    this.workers = checked.workers;
+    this.backend = checked.backend;
     this.#encoding = { allowQueues: false, sharedMemory: this.backend === "thread", to: "a worker" };
-    this.#pool = workerpool.pool(path.join(__dirname, "workers", "pool-worker.js"), {
-      minWorkers: this.workers,
-      maxWorkers: this.workers,
-      workerType: this.backend,
-      // Pipe worker output so it can be forwarded to this process's stdout,
-      // which is where tslab captures cell output (a child process writing to
-      // the inherited file descriptor would bypass the notebook).
-      emitStdStreams: true,
+    const initializer = checked.initializer === undefined
+      ? undefined
+      : { spec: initializerSpec(checked.initializer), args: this.#encode(checked.initargs, "initargs") };
+    this.#slots = new WorkerSlots({
+      backend: this.backend,
+      workers: this.workers,
+      ...(checked.maxTasksPerChild === undefined ? {} : { maxTasksPerChild: checked.maxTasksPerChild }),
+      ...(initializer ? { initializer } : {}),
     });
     registerResource(this);
   }
@@ -177,48 +105,104 @@ export class Pool {
    *
    * @param task - a named task (e.g. `"leibnizPi"`) or a self-contained function.
    * @param args - the task's arguments as an array (sent by structured clone).
-   * @param options - `{ transfer: true }` moves ArrayBuffers instead of copying them; yours are detached ({@link TransferOptions}).
+   * @param options - `transfer` (move ArrayBuffers instead of copying them) and `signal` (cancel) ({@link ApplyOptions}).
    * @throws PoolClosedError if `close()` or `terminate()` was called.
    * @throws UnsendableValueError if an argument cannot be sent (a function, a
    *   symbol, a class instance...), naming its path, e.g. `args[0].callback`;
    *   nothing is sent then.
    * @example const h = pool.applyAsync("leibnizPi", [5_000_000]); await h.get();
    */
-  applyAsync<K extends TaskName>(task: K, args: TaskArgs<K>, options?: TransferOptions): AsyncResult<TaskResult<K>>;
-  applyAsync<A extends unknown[], R>(task: (...args: A) => R, args: A, options?: TransferOptions): AsyncResult<Awaited<R>>;
-  applyAsync(task: TaskName | ((...args: never[]) => unknown), args: unknown[], options: TransferOptions = {}): AsyncResult<unknown> {
-    this.#assertRunning();
+  applyAsync<K extends TaskName>(task: K, args: TaskArgs<K>, options?: ApplyOptions): AsyncResult<TaskResult<K>>;
+  applyAsync<A extends unknown[], R>(task: (...args: A) => R, args: A, options?: ApplyOptions): AsyncResult<Awaited<R>>;
+  applyAsync(task: TaskReference, args: unknown[], options?: ApplyOptions): AsyncResult<unknown> {
+    return this.#applyAsync(task, args, options, "`pool.applyAsync`");
+  }
+
+  /**
+   * Runs one task and waits for its result: `await pool.apply(task, args)` is
+   * `await pool.applyAsync(task, args).get()`, like Python's `apply`.
+   * @example const pi = await pool.apply("leibnizPi", [5_000_000]);
+   */
+  async apply<K extends TaskName>(task: K, args: TaskArgs<K>, options?: ApplyOptions): Promise<TaskResult<K>>;
+  async apply<A extends unknown[], R>(task: (...args: A) => R, args: A, options?: ApplyOptions): Promise<Awaited<R>>;
+  async apply(task: TaskReference, args: unknown[], options?: ApplyOptions): Promise<unknown> {
+    return this.#applyAsync(task, args, options, "`pool.apply`").get();
+  }
+
+  #applyAsync(task: TaskReference, args: unknown[], options: unknown, of: string): AsyncResult<unknown> {
+    this.#assertRunning(task);
+    const { transfer, signal } = checkApplyOptions(options, of);
     if (!Array.isArray(args)) throw new TypeError("Expected `args` to be an array of the task's arguments.");
     const spec = toTaskSpec(task);
-    const move = options.transfer ? { buffers: buffersToMove(args, "args"), where: "args" } : undefined;
-    return new AsyncResult(this.#exec(spec, "runTask", [spec, this.#encode(args, "args")], move));
+    if (signal?.aborted) return new AsyncResult(Promise.reject(new TaskCancelledError(spec.name, signal.reason, true)));
+    const move = transfer ? { buffers: buffersToMove(args, "args"), where: "args" } : undefined;
+    const group = signal ? new JobGroup() : undefined;
+    const answer = this.#send(spec, [this.#encode(args, "args")], move, group);
+    if (signal && group) {
+      const unwatch = this.#signals.watch(signal, (reason) => this.#slots.cancel(group, cancelled(reason), true));
+      answer.then(unwatch, unwatch);
+    }
+    return new AsyncResult(answer.then((results) => results[0]));
   }
 
   /**
    * Applies a one-argument task to every item; resolves with the results in
    * input order. Items go to workers in chunks (see {@link MapOptions.chunkSize}).
+   * The items may be any iterable (an array, a Set, a generator); they are
+   * all read first, as in Python. If one item fails, the map rejects with its
+   * error and the chunks not yet started are dropped.
    *
    * @param task - a named task or a self-contained one-argument function.
    * @param items - the arguments, one per call.
+   * @param options - chunkSize, onProgress, transfer, signal ({@link MapOptions}).
    * @example await pool.map("leibnizPi", [1e6, 2e6, 3e6])
    */
-  map<K extends TaskName>(task: K, items: readonly TaskArgs<K>[0][], options?: MapOptions): Promise<TaskResult<K>[]>;
-  map<T, R>(task: (item: T) => R, items: readonly T[], options?: MapOptions): Promise<Awaited<R>[]>;
-  map(task: TaskName | ((item: never) => unknown), items: readonly unknown[], options: MapOptions = {}): Promise<unknown[]> {
-    return this.#mapChunks(task, items, (item, i) => this.#encode(item, `items[${i}]`, true), options, "items");
+  map<K extends TaskName>(task: K, items: Items<TaskArgs<K>[0]>, options?: MapOptions): Promise<TaskResult<K>[]>;
+  map<T, R>(task: (item: T) => R, items: Items<T>, options?: MapOptions): Promise<Awaited<R>[]>;
+  async map(task: TaskReference, items: Items<unknown>, options?: MapOptions): Promise<unknown[]> {
+    return this.#mapChunks(task, items, options, "items", "`pool.map`");
   }
 
   /**
    * Like {@link Pool.map}, but each item is an argument list, spread into the
    * task: `starmap("leibnizPiById", [[0, 1e6], [1, 2e6]])`.
    */
-  starmap<K extends TaskName>(task: K, argsList: readonly TaskArgs<K>[], options?: MapOptions): Promise<TaskResult<K>[]>;
-  starmap<A extends unknown[], R>(task: (...args: A) => R, argsList: readonly A[], options?: MapOptions): Promise<Awaited<R>[]>;
-  starmap(task: TaskName | ((...args: never[]) => unknown), argsList: readonly unknown[][], options: MapOptions = {}): Promise<unknown[]> {
-    return this.#mapChunks(task, argsList, (args, i) => {
-      if (!Array.isArray(args)) throw new TypeError(`Expected every item of \`argsList\` to be an array of arguments; argsList[${i}] is not.`);
-      return this.#encode(args, `argsList[${i}]`);
-    }, options, "argsList");
+  starmap<K extends TaskName>(task: K, argsList: Items<TaskArgs<K>>, options?: MapOptions): Promise<TaskResult<K>[]>;
+  starmap<A extends unknown[], R>(task: (...args: A) => R, argsList: Items<A>, options?: MapOptions): Promise<Awaited<R>[]>;
+  async starmap(task: TaskReference, argsList: Items<unknown[]>, options?: MapOptions): Promise<unknown[]> {
+    return this.#mapChunks(task, argsList, options, "argsList", "`pool.starmap`");
+  }
+
+  /**
+   * Like {@link Pool.map}, but hands out results as they are ready, in input
+   * order, to a `for await` loop, and reads the input only as far as needed
+   * ({@link ImapOptions.lookAhead}): the input may be endless. Leaving the
+   * loop early drops the chunks still waiting. Errors (a task's, the input's)
+   * reject the loop where their items would have come.
+   *
+   * @param task - a named task or a self-contained one-argument function.
+   * @param items - any iterable or async iterable (an array, a Set, a generator).
+   * @param options - chunkSize, lookAhead, onProgress, transfer, signal ({@link ImapOptions}).
+   * @example for await (const pi of pool.imap("leibnizPi", [1e6, 2e6, 3e6])) console.log(pi);
+   */
+  imap<K extends TaskName>(task: K, items: Items<TaskArgs<K>[0]> | AsyncIterable<TaskArgs<K>[0]>, options?: ImapOptions): AsyncGenerator<TaskResult<K>, void, undefined>;
+  imap<T, R>(task: (item: T) => R, items: Items<T> | AsyncIterable<T>, options?: ImapOptions): AsyncGenerator<Awaited<R>, void, undefined>;
+  imap(task: TaskReference, items: Items<unknown> | AsyncIterable<unknown>, options?: ImapOptions): AsyncGenerator<unknown, void, undefined> {
+    return this.#stream(task, items, options, true, "`pool.imap`");
+  }
+
+  /**
+   * Like {@link Pool.imap}, but hands out each result as soon as it is ready,
+   * whatever its input position (Python's `imap_unordered`).
+   * @example
+   * const bar = progress("terms", sizes.length);
+   * for await (const pi of pool.imapUnordered("leibnizPi", sizes, { onProgress: (done) => bar.set(done) })) total += pi;
+   * bar.done();
+   */
+  imapUnordered<K extends TaskName>(task: K, items: Items<TaskArgs<K>[0]> | AsyncIterable<TaskArgs<K>[0]>, options?: ImapOptions): AsyncGenerator<TaskResult<K>, void, undefined>;
+  imapUnordered<T, R>(task: (item: T) => R, items: Items<T> | AsyncIterable<T>, options?: ImapOptions): AsyncGenerator<Awaited<R>, void, undefined>;
+  imapUnordered(task: TaskReference, items: Items<unknown> | AsyncIterable<unknown>, options?: ImapOptions): AsyncGenerator<unknown, void, undefined> {
+    return this.#stream(task, items, options, false, "`pool.imapUnordered`");
   }
 
   /** Stops accepting tasks; those already submitted still run. Call {@link Pool.join} next. */
@@ -228,161 +212,216 @@ export class Pool {
 
   /**
    * Waits until every submitted task has finished, then stops the workers.
+   * An `imap` still open reads the rest of its input first (its results wait
+   * for your loop), as Python's join waits for every task of an imap.
    * @throws PoolStateError (as a rejection) if the pool is still running: call `close()` first.
    */
   async join(): Promise<void> {
     if (this.#state === "running") {
       throw new PoolStateError("Pool is still running: call close() before join() (as in Python).");
     }
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0 || this.#streams.size > 0) {
+      for (const stream of this.#streams.keys()) stream.drain();
+      await Promise.allSettled([...this.#pending, ...this.#streams.values()]);
+    }
     if (this.#state === "closed") {
-      await this.#pool.terminate();
+      await this.#slots.stop();
       this.#state = "joined";
       unregisterResource(this);
     }
   }
 
   /**
-   * Stops the workers now. Running and queued tasks are cancelled: their
-   * handles reject with {@link TaskCancelledError}.
+   * Stops the workers now, even in the middle of a task (immediately, as in
+   * Python). Running and queued tasks are cancelled: their handles reject
+   * with {@link TaskCancelledError}.
    */
   async terminate(): Promise<void> {
     if (this.#state === "terminated" || this.#state === "joined") return;
     this.#state = "terminated";
-    await this.#pool.terminate(true);
+    for (const stream of this.#streams.keys()) stream.terminate();
+    this.#signals.clear();
+    await this.#slots.stop();
     unregisterResource(this);
   }
 
-  /** Live numbers from workerpool: workers started, busy and idle, tasks waiting. */
+  /** Live numbers: workers started, busy and idle, tasks waiting for a worker. */
   stats(): { totalWorkers: number; busyWorkers: number; idleWorkers: number; pendingTasks: number } {
-    const s = this.#pool.stats();
-    return { totalWorkers: s.totalWorkers, busyWorkers: s.busyWorkers, idleWorkers: s.idleWorkers, pendingTasks: s.pendingTasks };
+    return this.#slots.stats();
   }
 
-  #assertRunning(): void {
+  #assertRunning(task: unknown): void {
+    const broken = this.#slots.brokenError(taskLabel(task));
+    if (broken) throw broken;
     if (this.#state !== "running") {
       throw new PoolClosedError(`Pool not running (it is ${this.#state}): create a new Pool to submit more tasks.`);
     }
   }
 
-  async #mapChunks(
-    task: unknown,
-    items: readonly unknown[],
-    toArgs: (item: unknown, index: number) => unknown[] | WireEnvelope,
-    options: MapOptions,
-    name: string,
-  ): Promise<unknown[]> {
-    this.#assertRunning();
-    if (!Array.isArray(items)) throw new TypeError("Expected the items to be an array.");
+  async #mapChunks(task: unknown, given: Items<unknown>, optionsGiven: unknown, name: "items" | "argsList", of: string): Promise<unknown[]> {
+    this.#assertRunning(task);
+    const options = checkChunkOptions(optionsGiven, of, false);
     const spec = toTaskSpec(task);
-    const argsList = items.map((item, index) => toArgs(item, index));
-    const chunkSize =
-      options.chunkSize === undefined
-        ? Math.max(1, Math.ceil(argsList.length / (this.workers * 4)))
-        : checkInteger("`chunkSize`", options.chunkSize, { min: 1 });
-    const chunks: (unknown[] | WireEnvelope)[][] = [];
-    for (let i = 0; i < argsList.length; i += chunkSize) chunks.push(argsList.slice(i, i + chunkSize));
+    const items = toArray(given, name);
+    const argsList = items.map((item, i) => this.#toArgs(item, i, name));
+    const chunkSize = options.chunkSize ?? defaultChunkSize(argsList.length, this.workers);
     const moves = options.transfer ? chunkBuffers(items, chunkSize, name) : [];
+    const { signal, onProgress } = options;
+    if (signal?.aborted) throw new TaskCancelledError(spec.name, signal.reason, true);
+    const group = new JobGroup();
+    const unwatch = signal ? this.#signals.watch(signal, (reason) => this.#slots.cancel(group, cancelled(reason), true)) : undefined;
     let done = 0;
-    const parts = chunks.map(async (chunk, c) => {
-      const result = (await this.#exec(spec, "runChunk", [spec, chunk], moves[c])) as unknown[];
-      done += chunk.length;
-      options.onProgress?.(done, argsList.length);
-      return result;
+    const parts: Promise<unknown[]>[] = [];
+    for (let c = 0, start = 0; start < argsList.length; c++, start += chunkSize) {
+      const chunk = argsList.slice(start, start + chunkSize);
+      parts.push(this.#send(spec, chunk, moves[c], group).then((results) => {
+        done += chunk.length;
+        onProgress?.(done, argsList.length);
+        return results;
+      }));
+    }
+    try {
+      return (await Promise.all(parts)).flat();
+    } catch (error) {
+      // the other chunks' results are of no use now: drop those not started
+      this.#slots.cancel(group, (t) => new TaskCancelledError(t), false);
+      throw error;
+    } finally {
+      unwatch?.();
+    }
+  }
+
+  #stream(task: unknown, items: Items<unknown> | AsyncIterable<unknown>, optionsGiven: unknown, ordered: boolean, of: string): AsyncGenerator<unknown, void, undefined> {
+    let options: CheckedChunkOptions;
+    let spec: TaskSpec;
+    try {
+      this.#assertRunning(task);
+      options = checkChunkOptions(optionsGiven, of, true);
+      spec = toTaskSpec(task);
+      if (!isIterable(items)) throw new TypeError(`Expected the items of ${of} to be an iterable (an array, a Set, a generator...) or an async iterable, got ${typeof items}.`);
+    } catch (error) {
+      return (async function* () {
+        throw error;
+      })();
+    }
+    const total = knownSize(items);
+    const group = new JobGroup();
+    let finished!: () => void;
+    const reading = new Promise<void>((resolve) => (finished = resolve));
+    let doneReading = false;
+    let stream: ResultStream | undefined = undefined;
+    stream = new ResultStream({
+      items,
+      task: spec.name,
+      ordered,
+      chunkSize: options.chunkSize ?? (total === undefined ? 1 : defaultChunkSize(total, this.workers)),
+      lookAhead: options.lookAhead ?? 2 * this.workers,
+      total,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      send: (chunk, start) => {
+        const argsList = chunk.map((item, k) => this.#toArgs(item, start + k, "items"));
+        const move = options.transfer ? { buffers: buffersToMove(chunk, `items[${start}..]`), where: `items[${start}..]` } : undefined;
+        return this.#send(spec, argsList, move, group);
+      },
+      cancel: (error, running) => this.#slots.cancel(group, error, running),
+      finishedReading: () => {
+        doneReading = true;
+        if (stream) this.#streams.delete(stream);
+        finished();
+      },
     });
-    return (await Promise.all(parts)).flat();
+    // (an already aborted signal ends the stream before it starts)
+    if (!doneReading) this.#streams.set(stream, reading);
+    return stream.results();
+  }
+
+  /** One item's arguments, checked and encoded: the item itself (map, imap) or its spread list (starmap). */
+  #toArgs(item: unknown, index: number, name: "items" | "argsList"): WireArgs {
+    if (name === "items") return this.#encode([item], `items[${index}]`, true);
+    if (!Array.isArray(item)) throw new TypeError(`Expected every item of \`argsList\` to be an array of arguments; argsList[${index}] is not.`);
+    return this.#encode(item, `argsList[${index}]`);
   }
 
   /**
-   * Checks one task's arguments (`value`, or `[value]` when `single`) and
-   * encodes them for this pool's workers: as they are for threads (structured
-   * clone); for processes as JSON when JSON carries them exactly, else in v8's
-   * format (see wire.ts), so that both backends receive the same values.
+   * Checks one task's arguments and encodes them for this pool's workers: as
+   * they are for threads (structured clone); for processes as JSON when JSON
+   * carries them exactly, else in v8's format (see wire.ts), so that both
+   * backends receive the same values. `single`: `args` is `[item]`, and the
+   * item is named `where` in messages.
    * @throws UnsendableValueError naming `where` and the path inside it.
    */
-  #encode(value: unknown, where: string, single = false): unknown[] | WireEnvelope {
-    const { value: encoded, jsonSafe } = inspectAndEncode(value, where, this.#encoding);
-    const args = single ? [encoded] : (encoded as unknown[]);
-    return this.backend === "process" ? toJsonWire(args, jsonSafe) : args;
+  #encode(args: unknown[], where: string, single = false): WireArgs {
+    const { value, jsonSafe } = inspectAndEncode(single ? args[0] : args, where, this.#encoding);
+    const encoded = single ? [value] : (value as unknown[]);
+    return this.backend === "process" ? toJsonWire(encoded, jsonSafe) : encoded;
   }
 
   /**
-   * Sends one message. With `move` (the `transfer` option, {@link TransferOptions}) the caller's buffers
-   * are taken now, and a trailing `true` asks the worker to transfer its results back.
+   * Sends one job (a call, or a chunk of calls) and resolves with its list
+   * of results. With `move` (the `transfer` option) the caller's buffers are
+   * taken now, and the worker moves its results' buffers back.
    */
-  #exec(spec: TaskSpec, method: "runTask" | "runChunk", params: unknown[], move?: { buffers: ArrayBuffer[]; where: string }): Promise<unknown> {
+  #send(spec: TaskSpec, argsList: WireArgs[], move: { buffers: ArrayBuffer[]; where: string } | undefined, group?: JobGroup): Promise<unknown[]> {
     let transferList: ArrayBuffer[] | undefined;
     if (move) {
       // threads: the memory moves with the message; processes: the bytes were
-      // encoded into params already (wire.ts), only the caller's copy goes
-      if (this.backend === "thread") ({ value: params, buffers: transferList } = moveBuffers(params, move.buffers, move.where));
+      // encoded into the arguments already (wire.ts), only the caller's copy goes
+      if (this.backend === "thread") ({ value: argsList, buffers: transferList } = moveBuffers(argsList, move.buffers, move.where));
       else detachBuffers(move.buffers, move.where);
-      params = [...params, true];
     }
-    let dispatched: Promise<unknown>;
-    try {
-      dispatched = Promise.resolve(
-        this.#pool.exec(method, params, {
-          on: (payload: { stdout?: string; stderr?: string }) => {
-            if (payload.stdout) process.stdout.write(payload.stdout);
-            if (payload.stderr) process.stderr.write(payload.stderr);
-          },
-          ...(transferList ? { transfer: transferList } : {}),
-        }),
-      );
-    } catch (error) {
-      // workerpool sends at once when a worker is idle, so a send that fails
-      // throws here; the arguments were checked, so this is a last resort
-      dispatched = Promise.reject(error);
-    }
-    // the worker answers with the list of results, or its envelope (see wire.ts)
-    const results = (answer: unknown): unknown[] => fromJsonWire(answer) as unknown[];
-    const promise = dispatched.then(method === "runTask" ? (answer) => results(answer)[0] : results, (error: unknown) => {
-      throw this.#translateError(spec, error);
-    });
-    this.#pending.add(promise);
-    const forget = (): void => void this.#pending.delete(promise);
-    promise.then(forget, forget);
-    return promise;
+    const answer = this.#slots
+      .submit({ spec, argsList, transferBack: move !== undefined, ...(transferList ? { transferList } : {}) }, group)
+      .then((reply) => fromJsonWire(reply) as unknown[]);
+    this.#pending.add(answer);
+    const forget = (): void => void this.#pending.delete(answer);
+    answer.then(forget, forget);
+    return answer;
   }
+}
 
-  #translateError(spec: TaskSpec, error: unknown): Error {
-    const isTerminateError =
-      error instanceof workerpool.TerminateError || (error instanceof Error && error.name === "TerminateError");
-    // A forced terminate() rejects running tasks with "Worker terminated" and
-    // queued ones with "Pool terminated" (plain Errors, not TerminateError).
-    if (
-      this.#state === "terminated" &&
-      (isTerminateError || (error instanceof Error && /^(Pool|Worker) terminat/i.test(error.message)))
-    ) {
-      return new TaskCancelledError(spec.name);
-    }
-    if (isTerminateError) {
-      const message = (error as Error).message;
-      const exitCode = /exitCode: `([^`]*)`/.exec(message)?.[1];
-      const signal = /signalCode: `([^`]*)`/.exec(message)?.[1];
-      const bySignal = signal && signal !== "null" && signal !== "undefined";
-      return new WorkerCrashedError(
-        spec.name,
-        bySignal ? `killed by signal ${signal}` : `the worker exited with code ${exitCode ?? "unknown"}`,
-      );
-    }
-    const reported = error as { name?: unknown; message?: unknown; stack?: unknown };
-    const message = typeof reported?.message === "string" ? reported.message : String(error);
-    const stack = typeof reported?.stack === "string" ? reported.stack : undefined;
-    // workerpool serialises own properties only, so `name` (on the prototype)
-    // is lost; the first line of the worker's stack still says "RangeError: ...".
-    const fromStack = stack ? /^([A-Za-z_$][\w$]*): /.exec(stack)?.[1] : undefined;
-    const ownName = typeof reported?.name === "string" && reported.name !== "Error" ? reported.name : undefined;
-    const name = ownName ?? fromStack ?? "Error";
-    const hint = spec.kind === "inline" && name === "ReferenceError" ? INLINE_HINT : undefined;
-    return new TaskError(spec.name, name, message, stack, hint);
+/** A task's name for messages, before it is checked. */
+function taskLabel(task: unknown): string {
+  if (typeof task === "string") return task;
+  return (typeof task === "function" && task.name) || "anonymous function";
+}
+
+/** The initializer as sent to workers; a mistake in it is named as the `initializer` option's. */
+function initializerSpec(initializer: TaskReference): TaskSpec {
+  try {
+    return toTaskSpec(initializer);
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    throw new InvalidOptionError("`initializer`", `Cannot use this \`initializer\`: ${error.message}`);
   }
+}
+
+/** The error a signal's abort gives each of its tasks. */
+const cancelled = (reason: unknown) => (task: string): Error => new TaskCancelledError(task, reason, true);
+
+function isIterable(items: unknown): items is Iterable<unknown> | AsyncIterable<unknown> {
+  const candidate = items as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null;
+  return typeof candidate === "string" || (typeof candidate === "object" && candidate !== null && (typeof candidate[Symbol.iterator] === "function" || typeof candidate[Symbol.asyncIterator] === "function"));
+}
+
+/** Any iterable as an array (an array as it is). */
+function toArray(items: unknown, name: string): unknown[] {
+  if (Array.isArray(items)) return items;
+  if (typeof items === "string" || (typeof items === "object" && items !== null && typeof (items as Iterable<unknown>)[Symbol.iterator] === "function")) {
+    return Array.from(items as Iterable<unknown>);
+  }
+  throw new TypeError(`Expected \`${name}\` to be an iterable (an array, a Set, a generator...), got ${typeof items}.`);
 }
 
 /**
  * Runs `body` with a new pool and always cleans up: `close()` + `join()` when
  * `body` succeeds, `terminate()` when it throws.
+ *
+ * This differs from Python's `with Pool() as pool:`, whose exit calls
+ * `terminate()` even on success, silently cancelling tasks the body started
+ * but did not wait for. Here the tasks the body started always finish (so a
+ * forgotten `await` costs time, never results); call `pool.terminate()` in
+ * the body to stop early.
  *
  * @example const pis = await withPool({ workers: 2 }, (pool) => pool.map("leibnizPi", [1e6, 2e6]));
  */

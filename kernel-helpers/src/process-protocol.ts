@@ -3,6 +3,7 @@
  * script, and the encoding of arguments (queues travel as references).
  */
 import { isQueueReference, Queue, type QueueReference } from "./queue";
+import type { QueueOperation } from "./queue-api";
 import { connectManager, isManagerReference, Manager, type ManagerProxy } from "./manager";
 import { types } from "node:util";
 import type { TaskSpec } from "./task-spec";
@@ -17,8 +18,7 @@ export type ToWorker =
   | { kind: "queue-reply"; requestId: number; ok: true; value: unknown }
   | { kind: "queue-reply"; requestId: number; ok: false; error: { name: string; message: string; option?: string } };
 
-/** The queue operations a worker may ask of the owner. */
-export type QueueOperation = "put" | "get" | "size" | "taskDone";
+export type { QueueOperation } from "./queue-api";
 
 /** Worker -> owner. */
 export type FromWorker =

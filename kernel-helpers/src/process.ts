@@ -12,7 +12,11 @@ import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError, ProtocolError } from "./errors";
 import { FrameReader, writeFrame } from "./frames";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
-import { queueById, Queue } from "./queue";
+import { queueById, type Queue } from "./queue";
+import { malformedQueueRequest, serveQueueRequest } from "./queue-service";
+
+export { collectResults, type CollectOptions } from "./collect-results";
+import { checkBoolean, checkKnownOptions } from "./known-options";
 import { toTaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
 import { checkChoice, checkInteger, describeValue } from "./validate";
@@ -35,6 +39,26 @@ export type ProcessOptions<A extends unknown[] = unknown[]> = {
   /** The target's arguments; a {@link Queue} in them arrives in the worker as a proxy. */
   args?: A;
 };
+
+/** Options of {@link Process.join}. */
+export interface ProcessJoinOptions {
+  /**
+   * Stop waiting after this many milliseconds: `join` then resolves `false`
+   * and the worker keeps running. Default: wait until it ends.
+   * @example await p.join({ timeoutMs: 10_000 }) // Python: p.join(10)
+   */
+  timeoutMs?: number;
+  /**
+   * Reject with {@link ProcessFailedError} when the worker failed. Default
+   * `true`. With `false`, `join` resolves `true` once the worker ended,
+   * however it ended, and `exitCode`, `signal` and `failure` say how: Python's
+   * `p.join(); p.exitcode`.
+   * @example await p.join({ throwOnFailure: false }); console.log(p.exitCode);
+   */
+  throwOnFailure?: boolean;
+}
+
+const PROCESS_OPTIONS = ["target", "args", "backend", "name"];
 
 /** A process (or thread) failed: an uncaught error, a non-zero exit, or a signal. */
 export class ProcessFailedError extends Error {
@@ -99,12 +123,13 @@ export class Process {
   /**
    * @param options - `target` (a named task, a self-contained function, or a
    *   `{ module, exportName }`), `args`, `backend` and `name`.
-   * @throws InvalidOptionError for a bad target or backend, and its subclass
+   * @throws InvalidOptionError for a bad target or backend or an unknown option, and its subclass
    *   UnsendableValueError for arguments that cannot be sent, naming the path
    *   (`args[1].callback`).
    */
   constructor(options: ProcessOptions & { target: TaskName | ((...args: never[]) => unknown) | ModuleTarget });
   constructor(options: ProcessOptions & { target: TaskName | ((...args: never[]) => unknown) | ModuleTarget }) {
+    checkKnownOptions(options, PROCESS_OPTIONS, "`new Process`");
     this.backend = checkChoice("`backend`", options.backend ?? "process", BACKENDS);
     this.name = options.name ?? `Process-${++processCount}`;
     if (typeof this.name !== "string" || this.name === "") throw new InvalidOptionError("`name`", "Expected `name` to be a non-empty string.");
@@ -126,13 +151,25 @@ export class Process {
   get threadId(): number | undefined {
     return this.#thread?.threadId;
   }
-  /** Exit code once it has ended (null while running or when killed by a signal). */
+  /**
+   * Exit code once it has ended, as Python's `exitcode`: 0 after a normal
+   * end, 1 if the target threw, N after `process.exit(N)`. Null while
+   * running, and when a signal killed it (Python says -N there; `signal`
+   * names it here).
+   */
   get exitCode(): number | null {
     return this.#exitCode;
   }
   /** The signal that ended it, if any. */
   get signal(): NodeJS.Signals | null {
     return this.#signal;
+  }
+  /**
+   * Why it failed, once it has ended: what `join()` rejects with by default.
+   * Undefined while running, after a normal end, and after {@link Process.kill}.
+   */
+  get failure(): ProcessFailedError | undefined {
+    return this.#failure;
   }
   /** True between start() and the end of the worker. */
   isAlive(): boolean {
@@ -190,15 +227,20 @@ export class Process {
   }
 
   /**
-   * Waits for the worker to end. Resolves `true` when it ended normally, `false`
-   * if `timeoutMs` passed first (it keeps running). Rejects with
+   * Waits for the worker to end. Resolves `true` when it ended, `false` if
+   * `timeoutMs` passed first (it keeps running). By default rejects with
    * {@link ProcessFailedError} if it threw, exited non-zero or was killed by a
-   * signal it did not get from {@link Process.kill}.
+   * signal it did not get from {@link Process.kill}; with `throwOnFailure:
+   * false` it resolves instead, and `exitCode`, `signal` and `failure` tell.
+   * @param options - {@link ProcessJoinOptions}, or a timeout in ms (`join(5_000)`).
+   * @example
+   * await p.join({ throwOnFailure: false }); // Python: p.join()
+   * console.log(p.exitCode, p.failure?.message); // Python: p.exitcode
    */
-  async join(timeoutMs?: number): Promise<boolean> {
+  async join(options?: number | ProcessJoinOptions): Promise<boolean> {
+    const { timeoutMs, throwOnFailure } = checkJoinOptions(options);
     if (this.#state === "created") throw new Error(`${this.name} was not started: call start() first.`);
     if (timeoutMs !== undefined) {
-      checkInteger("`timeoutMs`", timeoutMs, { min: 0, max: 2 ** 31 - 1 });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         this.#exited.then(() => false),
@@ -208,7 +250,7 @@ export class Process {
       if (timedOut) return false;
     }
     await this.#exited;
-    if (this.#failure) throw this.#failure;
+    if (this.#failure && throwOnFailure) throw this.#failure;
     return true;
   }
 
@@ -258,19 +300,12 @@ export class Process {
     } else if (message.kind === "failed") {
       this.#workerError = message.error;
     } else if (message.kind === "queue") {
-      const queue = queueById(message.queueId);
-      const answer = (value: unknown): void => reply({ kind: "queue-reply", requestId: message.requestId, ok: true, value });
-      const refuse = (error: Error): void =>
-        reply({ kind: "queue-reply", requestId: message.requestId, ok: false, error: { name: error.name, message: error.message, option: (error as InvalidOptionError).option } });
-      if (!queue) return refuse(new Error(`No queue with id ${message.queueId} in the owner process.`));
-      try {
-        if (message.op === "put") answer(queue.putFrom(this.name, message.item));
-        else if (message.op === "size") answer(queue.length);
-        else if (message.op === "taskDone") answer(queue.settle(this.#consumerId));
-        else queue.getFor(this.#consumerId, { block: message.block, timeoutMs: message.timeoutMs }).then(answer, refuse);
-      } catch (error) {
-        refuse(error as Error);
-      }
+      const { requestId } = message;
+      serveQueueRequest(message, { id: this.#consumerId, name: this.name }).then(
+        (value) => reply({ kind: "queue-reply", requestId, ok: true, value }),
+        (error: Error) =>
+          reply({ kind: "queue-reply", requestId, ok: false, error: { name: error.name, message: error.message, option: (error as InvalidOptionError).option } }),
+      );
     }
   }
 
@@ -292,7 +327,12 @@ export class Process {
   }
 }
 
-const QUEUE_OPS = new Set(["put", "get", "size", "taskDone"]);
+/** Checks the options of {@link Process.join}: `{ timeoutMs, throwOnFailure }` or a timeout in ms. */
+function checkJoinOptions(options: unknown): { timeoutMs: number | undefined; throwOnFailure: boolean } {
+  const o = typeof options === "number" ? { timeoutMs: options } : checkKnownOptions(options, ["timeoutMs", "throwOnFailure"], "`join`");
+  const timeoutMs = o.timeoutMs === undefined ? undefined : checkInteger("`timeoutMs`", o.timeoutMs, { min: 0, max: 2 ** 31 - 1 });
+  return { timeoutMs, throwOnFailure: checkBoolean("`throwOnFailure`", o.throwOnFailure, true) };
+}
 
 /** What is wrong with a message from a worker, or undefined if it is well formed. */
 function malformed(message: unknown): string | undefined {
@@ -303,57 +343,8 @@ function malformed(message: unknown): string | undefined {
     const e = m.error as Record<string, unknown> | null;
     return typeof e === "object" && e !== null && typeof e.name === "string" && typeof e.message === "string" ? undefined : "a failure without name and message";
   }
-  if (m.kind === "queue") {
-    if (!Number.isSafeInteger(m.requestId) || !Number.isSafeInteger(m.queueId)) return "a queue request without integer ids";
-    if (!QUEUE_OPS.has(m.op as string)) return `unknown queue operation ${describeValue(m.op)}`;
-    if (m.timeoutMs !== undefined && !Number.isSafeInteger(m.timeoutMs)) return "a non-integer timeout";
-    if (m.block !== undefined && typeof m.block !== "boolean") return "a non-boolean block flag";
-    return undefined;
-  }
+  if (m.kind === "queue") return malformedQueueRequest(m);
   return `unknown kind ${describeValue(m.kind)}`;
-}
-
-/** Options of {@link collectResults}. */
-export interface CollectOptions<T> {
-  /** Give up if no result arrives for this long (rejects with QueueEmpty). Default: no limit. */
-  timeoutMs?: number;
-  /** Called with each result as it arrives and the count so far (e.g. to tick a progress line). */
-  onResult?: (item: T, received: number) => void;
-}
-
-/**
- * Reads `count` results from `queue` in arrival order while watching the
- * workers that produce them: if one of them fails, rejects at once with its
- * {@link ProcessFailedError} instead of waiting for a result that will never
- * come. The workers are not joined; call `join()` afterwards as usual.
- * Without `processes` it simply reads `count` results (e.g. from a queue
- * filled in the notebook itself).
- *
- * @example const results = await collectResults(output, tasks.length, workers, { timeoutMs: 60_000 });
- */
-export async function collectResults<T>(
-  queue: Queue<T>,
-  count: number,
-  processes: readonly Process[] = [],
-  options: CollectOptions<T> = {},
-): Promise<T[]> {
-  checkInteger("`count`", count, { min: 0 });
-  const failure = new Promise<never>((_, reject) => {
-    for (const p of processes) p.join().catch(reject);
-  });
-  failure.catch(() => undefined); // a failure after we are done is the caller's join() to report
-  const items: T[] = [];
-  try {
-    while (items.length < count) {
-      const item = await Promise.race([queue.get({ timeoutMs: options.timeoutMs }), failure]);
-      items.push(item);
-      options.onResult?.(item, items.length);
-    }
-  } catch (error) {
-    queue.abandonOwnerGets(); // the get still waiting must not swallow a later item
-    throw error;
-  }
-  return items;
 }
 
 function toTarget(target: unknown): TargetSpec {

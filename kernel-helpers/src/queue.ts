@@ -1,64 +1,48 @@
 /**
  * `Queue`: a FIFO shared by the notebook and every `Process` it starts, with
- * the API of Python's `multiprocessing.Queue` (`put`, `get` with `block` and
- * `timeout`, `QueueEmpty`).
+ * the API of Python's `multiprocessing.Queue`: `put` and `get` with `block`
+ * and `timeout`, `putNowait`/`getNowait`, `maxsize` with `full()`, and the
+ * `QueueEmpty`/`QueueFull` errors. `JoinableQueue` (joinable-queue.ts) adds
+ * Python's `taskDone()`/`join()` counting.
  *
  * Design: the queue lives in the process that created it (its owner). A
- * worker holds a proxy whose calls are messages to the owner, answered one by
- * one. Because the owner alone decides which `get` receives which item (and
- * runs the timeouts too), an item is delivered exactly once, however many
- * consumers there are.
+ * worker holds a proxy (queue-proxy.ts) whose calls are messages to the
+ * owner, answered one by one. Because the owner alone decides which `get`
+ * receives which item and which waiting `put` gets room (and runs the
+ * timeouts too), an item is delivered exactly once, however many producers
+ * and consumers there are.
  *
  * Items a consumer has taken: an item counts as *in hand* from the moment a
  * worker's `get` receives it until that worker calls `get` again, calls
- * `taskDone()`, or exits normally. If the worker dies before that, the item
+ * `taskDone()`, or exits normally (on a joinable queue: until `taskDone()`
+ * for that item, and nothing else). If the worker dies before that, the item
  * is not silently lost and not silently re-queued (which could process it
  * twice): it is recorded in `queue.orphans`, named in the worker's crash
  * error, and `queue.requeueOrphans()` puts it back if the task is safe to
  * repeat.
+ *
+ * Shutting down: `shutdown()` (alias `close()`, its name before) is Python
+ * 3.13's `queue.Queue.shutdown()`: no more puts, and getters are released
+ * once the queue is empty. Python's multiprocessing `Queue.close()` is a
+ * different thing (this process will put no more; getters keep waiting),
+ * which a queue owned by one process does not need.
  */
-import { InvalidOptionError } from "./errors";
-import { checkInteger } from "./validate";
 import { checkSendable } from "./sendable";
+import {
+  checkQueueOptions,
+  checkWaitOptions,
+  QueueClosedError,
+  QueueEmpty,
+  QueueFull,
+  type GetOptions,
+  type PutOptions,
+  type QueueLike,
+  type QueueOptions,
+  type QueueReference,
+} from "./queue-api";
 
-/** `get` found nothing (non-blocking, or after its timeout): Python's `queue.Empty`. */
-export class QueueEmpty extends Error {
-  override name = "QueueEmpty";
-}
-
-/** The queue was closed: no more `put`s, and `get` on a closed, empty queue fails at once instead of waiting forever. */
-export class QueueClosedError extends Error {
-  override name = "QueueClosedError";
-}
-
-/** Options of `get`. */
-export interface GetOptions {
-  /** Wait for an item if the queue is empty. Default `true`. `false` fails at once with {@link QueueEmpty}. */
-  block?: boolean;
-  /** With `block`, give up after this many milliseconds with {@link QueueEmpty}. Default: wait forever. */
-  timeoutMs?: number;
-}
-
-/**
- * What a task sees of a queue, in the notebook (a {@link Queue}) and in a
- * worker (a proxy): every method returns a promise.
- */
-export interface QueueLike<T> {
-  /** The queue's name (for messages). */
-  readonly name: string;
-  /** Appends an item. Rejects with {@link QueueClosedError} if the queue is closed. */
-  put(item: T): Promise<void>;
-  /** Removes and returns the oldest item; see {@link GetOptions}. */
-  get(options?: GetOptions): Promise<T>;
-  /** `get({ block: false })`: the item, or a {@link QueueEmpty} rejection. */
-  getNowait(): Promise<T>;
-  /** Number of items waiting. */
-  size(): Promise<number>;
-  /** True if no item is waiting. */
-  empty(): Promise<boolean>;
-  /** Says the consumer is done with the items it took (see the module comment). */
-  taskDone(): Promise<void>;
-}
+export { QueueEmpty, QueueFull, QueueClosedError, ExtraTaskDoneError, isQueueReference } from "./queue-api";
+export type { GetOptions, PutOptions, QueueOptions, QueueJoinOptions, QueueLike, JoinableQueueLike, QueueReference } from "./queue-api";
 
 /** An item a dead consumer had taken and not finished. */
 export interface OrphanedItem<T> {
@@ -67,21 +51,21 @@ export interface OrphanedItem<T> {
   consumer: string;
 }
 
-interface Waiter<T> {
-  /** Unique id of the consumer (a Process's names may repeat). */
+/** A `get` or a `put` waiting in the owner, on behalf of a consumer (by its unique id). */
+interface Waiter<V> {
   consumer: string;
-  resolve: (item: T) => void;
+  resolve: (value: V) => void;
   reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
 }
-
-/** The marker a Queue becomes when it is sent to a worker. */
-export interface QueueReference {
-  __khQueue: number;
-  name: string;
+interface Putter<T> extends Waiter<void> {
+  item: T;
 }
 
-const PARENT = "(owner)";
+/** @internal The consumer id of the owner itself (its items in hand are not tracked). */
+export const OWNER = "(owner)";
+const NO_WAIT = { block: true, timeoutMs: undefined } as const;
+
 // Weak, so a long notebook session does not keep every queue it ever made;
 // a running Process holds its own queues strongly while it needs them.
 const queues = new Map<number, WeakRef<Queue<unknown>>>();
@@ -93,17 +77,11 @@ export function queueById(id: number): Queue<unknown> | undefined {
   return queues.get(id)?.deref();
 }
 
-/** True for the marker of {@link QueueReference}. */
-export function isQueueReference(value: unknown): value is QueueReference {
-  return typeof value === "object" && value !== null && typeof (value as QueueReference).__khQueue === "number";
-}
-
-function checkGetOptions(options: GetOptions): { block: boolean; timeoutMs: number | undefined } {
-  const block = options.block ?? true;
-  if (typeof block !== "boolean") throw new InvalidOptionError("`block`", "Expected `block` to be true or false.");
-  const timeoutMs =
-    options.timeoutMs === undefined ? undefined : checkInteger("`timeoutMs`", options.timeoutMs, { min: 0, max: 2 ** 31 - 1 });
-  return { block, timeoutMs };
+/** @internal Removes a waiting call from `list` and stops its timer. */
+export function withdraw<W extends { timer?: NodeJS.Timeout }>(list: W[], entry: W): void {
+  clearTimeout(entry.timer);
+  const index = list.indexOf(entry);
+  if (index >= 0) list.splice(index, 1);
 }
 
 /**
@@ -115,21 +93,35 @@ function checkGetOptions(options: GetOptions): { block: boolean; timeoutMs: numb
  * const p = new Process({ target: "sumRandomNumbersToQueue", args: [1, 1_000_000, results] }).start();
  * const [id, sum] = await results.get({ timeoutMs: 10_000 });
  * await p.join();
+ * @example
+ * const jobs = new Queue<number>({ maxsize: 100 }); // a put waits while 100 items are waiting
  */
 export class Queue<T> implements QueueLike<T> {
   /** Unique within the owner process; how workers refer to this queue. */
   readonly id: number;
   readonly name: string;
+  /** The most items it holds at once; `0` means no limit (see {@link QueueOptions.maxsize}). */
+  readonly maxsize: number;
   readonly #items: T[] = [];
-  readonly #waiters: Waiter<T>[] = [];
+  readonly #getters: Waiter<T>[] = [];
+  readonly #putters: Putter<T>[] = [];
   readonly #inHand = new Map<string, T[]>();
   readonly #orphans: OrphanedItem<T>[] = [];
   #closed = false;
 
-  /** @param name - shown in messages; default `queue-<id>`. */
-  constructor(name?: string) {
+  /**
+   * @param name - shown in messages; default `queue-<id>`. Or give every
+   *   option in one object: `new Queue({ name: "jobs", maxsize: 10 })`.
+   * @param options - `maxsize` (see {@link QueueOptions}).
+   * @throws InvalidOptionError for a bad or unknown option, naming it.
+   */
+  constructor(name?: string, options?: Omit<QueueOptions, "name">);
+  constructor(options: QueueOptions);
+  constructor(nameOrOptions?: string | QueueOptions, options?: Omit<QueueOptions, "name">) {
+    const checked = checkQueueOptions(nameOrOptions, options, `\`new ${new.target.name}\``);
     this.id = nextId++;
-    this.name = name ?? `queue-${this.id}`;
+    this.name = checked.name ?? `queue-${this.id}`;
+    this.maxsize = checked.maxsize;
     queues.set(this.id, new WeakRef(this as Queue<unknown>));
     forget.register(this, this.id);
   }
@@ -139,7 +131,7 @@ export class Queue<T> implements QueueLike<T> {
     return this.#items.length;
   }
 
-  /** True once {@link Queue.close} was called. */
+  /** True once {@link Queue.shutdown} (or `close`) was called. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -150,21 +142,31 @@ export class Queue<T> implements QueueLike<T> {
   }
 
   /**
-   * Appends an item (a copy travels to whoever takes it).
-   * Rejects with {@link QueueClosedError} if the queue is closed, and with
-   * UnsendableValueError, naming the path, if the item cannot be sent (a
-   * function, a class instance, a SharedArrayBuffer...).
+   * Appends an item (a copy travels to whoever takes it). On a full queue it
+   * waits for room, or not, as {@link PutOptions} say.
+   * Rejects with {@link QueueClosedError} if the queue was shut down, with
+   * {@link QueueFull} if it stays full, and with UnsendableValueError, naming
+   * the path, if the item cannot be sent (a function, a class instance, a
+   * SharedArrayBuffer...).
+   * @example await queue.put(item, { timeoutMs: 1_000 }) // Python: queue.put(item, timeout=1)
    */
-  async put(item: T): Promise<void> {
-    this.putFrom(PARENT, item);
+  put(item: T, options?: PutOptions): Promise<void> {
+    return this.putFor(OWNER, "the owner", item, options);
   }
 
-  async get(options: GetOptions = {}): Promise<T> {
-    return this.getFor(PARENT, options);
+  /** `put(item, { block: false })`: rejects with {@link QueueFull} at once if the queue is full. */
+  putNowait(item: T): Promise<void> {
+    return this.putFor(OWNER, "the owner", item, { block: false });
   }
 
+  /** Removes and returns the oldest item; see {@link GetOptions}. */
+  get(options?: GetOptions): Promise<T> {
+    return this.getFor(OWNER, options);
+  }
+
+  /** `get({ block: false })`: the item, or a {@link QueueEmpty} rejection. */
   getNowait(): Promise<T> {
-    return this.get({ block: false });
+    return this.#get(OWNER, false, undefined);
   }
 
   async size(): Promise<number> {
@@ -175,92 +177,126 @@ export class Queue<T> implements QueueLike<T> {
     return this.#items.length === 0;
   }
 
+  async full(): Promise<boolean> {
+    return this.maxsize > 0 && this.#items.length >= this.maxsize;
+  }
+
+  /** On this plain queue: the owner is done with what it took (nothing to track). See {@link QueueLike.taskDone}. */
   async taskDone(): Promise<void> {
-    this.settle(PARENT);
+    this.taskDoneFor(OWNER);
   }
 
   /**
-   * Closes the queue: later `put`s reject with {@link QueueClosedError}, and so
-   * do `get`s once the queue is empty, including those already waiting (so a
-   * consumer blocked on an empty queue is released instead of hanging).
-   * Items already in the queue can still be taken.
+   * Shuts the queue down: later `put`s reject with {@link QueueClosedError},
+   * and so do `get`s once the queue is empty, including those already
+   * waiting (so a consumer blocked on an empty queue is released instead of
+   * hanging), and `put`s waiting for room (their items are not put). Items
+   * already in the queue can still be taken. Python 3.13:
+   * `queue.shutdown()`.
    */
-  close(): void {
+  shutdown(): void {
     this.#closed = true;
-    for (const waiter of this.#waiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new QueueClosedError(`Queue "${this.name}" was closed while waiting for an item.`));
+    for (const getter of this.#getters.splice(0)) {
+      clearTimeout(getter.timer);
+      getter.reject(new QueueClosedError(`Queue "${this.name}" was shut down while waiting for an item.`));
+    }
+    for (const putter of this.#putters.splice(0)) {
+      clearTimeout(putter.timer);
+      putter.reject(new QueueClosedError(`Queue "${this.name}" was shut down while a put waited for room: the item was not put.`));
     }
   }
 
-  /** Puts the orphaned items back at the end of the queue. @returns how many. */
+  /**
+   * The same as {@link Queue.shutdown} (its name before). Not Python's
+   * multiprocessing `Queue.close()`, which leaves waiting getters waiting.
+   */
+  close(): void {
+    this.shutdown();
+  }
+
+  /**
+   * Puts the orphaned items back at the end of the queue (even beyond
+   * `maxsize`: they had room once). @returns how many.
+   */
   requeueOrphans(): number {
     const orphans = this.#orphans.splice(0);
     for (const { item } of orphans) this.#deliver(item);
     return orphans.length;
   }
 
-  /** Takes every waiting item at once (a snapshot), without blocking. */
+  /** Takes every waiting item at once (a snapshot), without blocking; waiting `put`s then get the room. */
   drain(): T[] {
-    return this.#items.splice(0);
+    const items = this.#items.splice(0);
+    this.#admitPutters();
+    return items;
   }
 
   /**
-   * @internal A put on behalf of a consumer (the owner or a worker), named in
-   * errors. The item must be able to reach any consumer, thread or process:
-   * data only, and no shared memory (a queue copies its items).
+   * @internal A put on behalf of a consumer (`by` names it in errors). The
+   * item must be able to reach any consumer, thread or process: data only,
+   * and no shared memory (a queue copies its items).
    */
-  putFrom(consumerName: string, item: T): void {
-    if (this.#closed) throw new QueueClosedError(`Queue "${this.name}" is closed: no more items can be put (by ${consumerName}).`);
-    checkSendable(item, "item", { to: `queue "${this.name}"`, sharedMemory: false });
-    this.#deliver(item);
+  putFor(consumer: string, by: string, item: T, options?: PutOptions): Promise<void> {
+    try {
+      const { block, timeoutMs } = options === undefined ? NO_WAIT : checkWaitOptions(options, "put");
+      if (this.#closed) throw new QueueClosedError(`Queue "${this.name}" is shut down: no more items can be put (by ${by}).`);
+      checkSendable(item, "item", { to: `queue "${this.name}"`, sharedMemory: false });
+      if (this.#putters.length === 0 && !(this.maxsize > 0 && this.#items.length >= this.maxsize)) {
+        this.#accept(item);
+        return Promise.resolve();
+      }
+      const full = `Queue "${this.name}" is full (maxsize ${this.maxsize})`;
+      if (!block || timeoutMs === 0) throw new QueueFull(`${full}: the item was not put (by ${by}).`);
+      return new Promise<void>((resolve, reject) => {
+        const putter: Putter<T> = { consumer, item, resolve, reject };
+        if (timeoutMs !== undefined) {
+          putter.timer = setTimeout(() => {
+            withdraw(this.#putters, putter);
+            reject(new QueueFull(`${full} and stayed full for ${timeoutMs} ms: the item was not put (by ${by}).`));
+          }, timeoutMs);
+        }
+        this.#putters.push(putter);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** @internal A get on behalf of `consumer`, with the owner's bookkeeping of items in hand. */
-  getFor(consumer: string, options: GetOptions = {}): Promise<T> {
-    const { block, timeoutMs } = checkGetOptions(options);
-    this.settle(consumer);
-    if (this.#items.length > 0) return Promise.resolve(this.#take(consumer, this.#items.shift() as T));
-    if (this.#closed) return Promise.reject(new QueueClosedError(`Queue "${this.name}" is closed and empty.`));
-    if (!block || timeoutMs === 0) return Promise.reject(new QueueEmpty(`Queue "${this.name}" is empty.`));
-    return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter<T> = { consumer, resolve, reject };
-      if (timeoutMs !== undefined) {
-        waiter.timer = setTimeout(() => {
-          this.#removeWaiter(waiter);
-          reject(new QueueEmpty(`Queue "${this.name}" stayed empty for ${timeoutMs} ms.`));
-        }, timeoutMs);
-      }
-      this.#waiters.push(waiter);
-    });
+  getFor(consumer: string, options?: GetOptions): Promise<T> {
+    try {
+      const { block, timeoutMs } = options === undefined ? NO_WAIT : checkWaitOptions(options, "get");
+      return this.#get(consumer, block, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** @internal The consumer is done with what it had taken. */
-  settle(consumer: string): void {
-    this.#inHand.delete(consumer);
+  /** @internal `taskDone()` on behalf of a consumer: on this plain queue, it is done with every item it holds. */
+  taskDoneFor(consumer: string): void {
+    this.releaseHeld(consumer, "all");
   }
 
   /**
    * @internal A consumer (by its unique id) ended. Normal end: its items are
-   * done. Abnormal: they become orphans under `name`, returned so the crash can
-   * name them. Either way, its pending `get`s are withdrawn, so no item is
-   * handed to a dead worker.
+   * done (on a joinable queue, only those it marked done). Otherwise they
+   * become orphans under `name`, returned so the crash can name them. Either
+   * way its waiting `get`s and `put`s are withdrawn, so no item is handed to
+   * a dead worker, and none is put by one.
    */
   consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
-    for (const waiter of this.#waiters.filter((w) => w.consumer === consumer)) {
-      clearTimeout(waiter.timer);
-      this.#removeWaiter(waiter);
-    }
+    for (const getter of this.#getters.filter((w) => w.consumer === consumer)) withdraw(this.#getters, getter);
+    for (const putter of this.#putters.filter((w) => w.consumer === consumer)) withdraw(this.#putters, putter);
     const items = this.#inHand.get(consumer) ?? [];
     this.#inHand.delete(consumer);
-    if (normally) return [];
+    if (normally && !this.keepsItemsUntilTaskDone) return [];
     for (const item of items) this.#orphans.push({ item, consumer: name });
     return items;
   }
 
   /** @internal Withdraws the owner's waiting gets (they never settle), e.g. after a race was lost. */
   abandonOwnerGets(): void {
-    this.consumerEnded(PARENT, true);
+    for (const getter of this.#getters.filter((w) => w.consumer === OWNER)) withdraw(this.#getters, getter);
   }
 
   /** The marker sent to workers in place of this queue. */
@@ -268,23 +304,74 @@ export class Queue<T> implements QueueLike<T> {
     return { __khQueue: this.id, name: this.name };
   }
 
+  /** @internal Called once for each item a put adds (a JoinableQueue counts them). */
+  protected itemAdded(): void {}
+
+  /** @internal Whether an item stays in hand until `taskDone()` (a JoinableQueue), rather than until the consumer's next get. */
+  protected get keepsItemsUntilTaskDone(): boolean {
+    return false;
+  }
+
+  /** @internal The consumer is done with the oldest item it holds, or with all of them. */
+  protected releaseHeld(consumer: string, which: "oldest" | "all"): void {
+    const held = this.#inHand.get(consumer);
+    if (which === "oldest" && held && held.length > 1) held.shift();
+    else this.#inHand.delete(consumer);
+  }
+
+  #get(consumer: string, block: boolean, timeoutMs: number | undefined): Promise<T> {
+    if (!this.keepsItemsUntilTaskDone) this.releaseHeld(consumer, "all");
+    if (this.#items.length > 0) {
+      const item = this.#take(consumer, this.#items.shift() as T);
+      this.#admitPutters();
+      return Promise.resolve(item);
+    }
+    if (this.#closed) return Promise.reject(new QueueClosedError(`Queue "${this.name}" is shut down and empty.`));
+    if (!block || timeoutMs === 0) return Promise.reject(new QueueEmpty(`Queue "${this.name}" is empty.`));
+    return new Promise<T>((resolve, reject) => {
+      const getter: Waiter<T> = { consumer, resolve, reject };
+      if (timeoutMs !== undefined) {
+        getter.timer = setTimeout(() => {
+          withdraw(this.#getters, getter);
+          reject(new QueueEmpty(`Queue "${this.name}" stayed empty for ${timeoutMs} ms.`));
+        }, timeoutMs);
+      }
+      this.#getters.push(getter);
+    });
+  }
+
+  /** An item a put adds: counted, then handed to the longest-waiting get or queued. */
+  #accept(item: T): void {
+    this.itemAdded();
+    this.#deliver(item);
+  }
+
   #deliver(item: T): void {
-    const waiter = this.#waiters.shift();
-    if (!waiter) {
+    const getter = this.#getters.shift();
+    if (!getter) {
       this.#items.push(item);
       return;
     }
-    clearTimeout(waiter.timer);
-    waiter.resolve(this.#take(waiter.consumer, item));
+    clearTimeout(getter.timer);
+    getter.resolve(this.#take(getter.consumer, item));
+  }
+
+  /** Room was made: the longest-waiting puts add their items, in order. */
+  #admitPutters(): void {
+    while (this.#putters.length > 0 && this.#items.length < this.maxsize) {
+      const putter = this.#putters.shift() as Putter<T>;
+      clearTimeout(putter.timer);
+      this.#accept(putter.item);
+      putter.resolve();
+    }
   }
 
   #take(consumer: string, item: T): T {
-    if (consumer !== PARENT) this.#inHand.set(consumer, [...(this.#inHand.get(consumer) ?? []), item]);
+    if (consumer !== OWNER) {
+      const held = this.#inHand.get(consumer);
+      if (held) held.push(item);
+      else this.#inHand.set(consumer, [item]);
+    }
     return item;
-  }
-
-  #removeWaiter(waiter: Waiter<T>): void {
-    const index = this.#waiters.indexOf(waiter);
-    if (index >= 0) this.#waiters.splice(index, 1);
   }
 }

@@ -39,7 +39,13 @@ function createLog(startMs = performance.now()) {
   };
 }
 
+/**
+ * A backend in the plural, for labels: `threads`, `processes`.
+ * @param {string} backend
+ */
+const plural = (backend) => (backend.endsWith('s') ? `${backend}es` : `${backend}s`);
+
 /** A {@link Log} that drops everything (tests). @type {Log} */
 const silentLog = () => {};
 
-module.exports = { formatPerSecond, formatMs, otherCoresNote, createLog, silentLog };
+module.exports = { formatPerSecond, formatMs, otherCoresNote, plural, createLog, silentLog };

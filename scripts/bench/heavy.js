@@ -7,7 +7,7 @@
 
 const { performance } = require('node:perf_hooks');
 const { leibnizPi, median, parallelEfficiency, speedup } = require('kernel-helpers');
-const { formatMs, otherCoresNote, silentLog } = require('./format');
+const { formatMs, otherCoresNote, plural, silentLog } = require('./format');
 const { takeTurns } = require('./turns');
 
 /**
@@ -83,7 +83,7 @@ async function measureHeavyTasks(pools, { workers, tasks, terms, rounds, log = s
   /** @param {'serial' | B} name */
   const runOnce = (name) => (name === 'serial' ? serialRun() : pooledRun(pools[/** @type {B} */ (name)]));
 
-  log(`heavy tasks: warm-up (serial, ${backends.map((b) => (b.endsWith('s') ? `${b}es` : `${b}s`)).join(', ')})`);
+  log(`heavy tasks: warm-up (serial, ${backends.map(plural).join(', ')})`);
   serialRun();
   for (const backend of backends) await pooledRun(pools[backend]);
   const runs = await takeTurns(/** @type {('serial' | B)[]} */ (['serial', ...backends]), rounds, runOnce, (name, round, { value: ms, otherCores, ownCpuMs }) => {

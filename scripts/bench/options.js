@@ -7,6 +7,7 @@
 'use strict';
 
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 /** The repository root. */
@@ -57,6 +58,73 @@ const SETTINGS = {
   },
 };
 
+/**
+ * Sizes of one sweep (`--sweep`): the same for every worker count, so that cells compare.
+ * @typedef {object} SweepSettings
+ * @property {number} rounds - timed rounds of every cell (after one untimed warm-up round)
+ * @property {number} roundTrips - trivial tasks in flight per round-trip round (applyAsync + get)
+ * @property {number} mapItems - trivial items per chunked-map round (default chunk size)
+ * @property {number} queueItems - items the P consumers take from the input Queue per round
+ * @property {number} managerOps - manager `set`s per round, split evenly over the C clients
+ * @property {number} heavyTaskMs - target duration of one heavy task, in each language's own serial loop
+ * @property {number} heavyRounds - timed rounds of the heavy tasks
+ * @property {number} pythonTimeoutS - how long the Python part of ONE worker count may take before it is stopped
+ */
+
+/** @type {Readonly<Record<'full' | 'quick', Readonly<SweepSettings>>>} */
+const SWEEP_SETTINGS = {
+  full: {
+    rounds: 5,
+    roundTrips: 20_000,
+    mapItems: 200_000,
+    queueItems: 20_000,
+    managerOps: 20_000,
+    heavyTaskMs: 60,
+    heavyRounds: 3,
+    pythonTimeoutS: 600,
+  },
+  quick: {
+    rounds: 1,
+    roundTrips: 2_000,
+    mapItems: 20_000,
+    queueItems: 1_000,
+    managerOps: 1_000,
+    heavyTaskMs: 15,
+    heavyRounds: 1,
+    pythonTimeoutS: 120,
+  },
+};
+
+/** The most workers `--workers` accepts in one cell. */
+const MAX_SWEEP_WORKERS = 256;
+
+/**
+ * The sweep's default worker counts: 1, 4 and every available core, without repeats, ascending
+ * (2 cores: 1, 2, 4, where 4 is oversubscribed; 16 cores: 1, 4, 16).
+ * @param {number} [cores] - default `os.availableParallelism()`
+ * @returns {number[]}
+ */
+const defaultSweepWorkers = (cores = os.availableParallelism()) => [...new Set([1, 4, cores])].sort((a, b) => a - b);
+
+/**
+ * Reads `--workers 1,4,16`: whole numbers from 1 to {@link MAX_SWEEP_WORKERS}, comma-separated,
+ * returned without repeats in ascending order.
+ * @param {string} text
+ * @returns {number[]}
+ * @throws {UsageError} naming `--workers` and showing the bad value
+ * @example parseWorkerList('16,1,4') // [1, 4, 16]
+ */
+function parseWorkerList(text) {
+  const parts = text.split(',').map((p) => p.trim());
+  const bad = parts.find((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > MAX_SWEEP_WORKERS);
+  if (bad !== undefined) {
+    throw new UsageError(
+      `--workers expects whole numbers from 1 to ${MAX_SWEEP_WORKERS}, comma-separated (e.g. --workers 1,4,16), got ${JSON.stringify(text)}`,
+    );
+  }
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
 const HELP = `Usage: node scripts/bench.mjs [options]
        npm run bench [-- options]      (builds kernel-helpers first)
 
@@ -72,6 +140,15 @@ Options:
   --out DIR        output folder (default: results/bench)
   --python EXE     the Python for the Python rows (default: python3 on PATH,
                    then /usr/bin/python3); rows are null when none runs
+  --sweep          the sweep instead: kernel-helpers (threads and processes)
+                   against Python's multiprocessing at several worker counts,
+                   for heavy-task efficiency, round trips, chunked map, Queue
+                   consumers and Manager clients; prints the ratio table and
+                   writes <out>/sweep-latest.json and sweep-latest.html (plotly
+                   figures inline, no network), plus timestamped copies.
+                   Full: a few minutes on 2 cores; with --quick: well under one.
+  --workers LIST   worker counts of the sweep, e.g. 1,4,16 (default: 1, 4 and
+                   all available cores; more than the cores is oversubscribed)
   -h, --help       show this help
 `;
 
@@ -84,6 +161,9 @@ class UsageError extends Error {
   }
 }
 
+/** @type {Record<string, string>} */
+const EXAMPLE_VALUES = { '--out': 'results/bench', '--python': 'python3', '--workers': '1,4,16' };
+
 /**
  * What the command line asked for.
  * @typedef {object} BenchOptions
@@ -91,6 +171,8 @@ class UsageError extends Error {
  * @property {string} out - absolute path of the output folder
  * @property {string[]} pythons - Python executables to try, in order
  * @property {boolean} help - print the help and stop
+ * @property {boolean} sweep - the sweep against Python at several worker counts instead of the one-size run
+ * @property {number[] | null} workers - the sweep's worker counts; null: {@link defaultSweepWorkers}
  */
 
 /**
@@ -102,7 +184,7 @@ class UsageError extends Error {
  */
 function parseArgs(argv) {
   /** @type {BenchOptions} */
-  const options = { quick: false, out: DEFAULT_OUT, pythons: DEFAULT_PYTHONS, help: false };
+  const options = { quick: false, out: DEFAULT_OUT, pythons: DEFAULT_PYTHONS, help: false, sweep: false, workers: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = /** @type {string} */ (argv[i]);
     const eq = arg.indexOf('=');
@@ -112,7 +194,7 @@ function parseArgs(argv) {
     const value = (flag) => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) {
-        throw new UsageError(`${flag} needs a value, e.g. ${flag} ${flag === '--out' ? 'results/bench' : 'python3'}`);
+        throw new UsageError(`${flag} needs a value, e.g. ${flag} ${EXAMPLE_VALUES[flag] ?? ''}`);
       }
       return v;
     };
@@ -126,9 +208,26 @@ function parseArgs(argv) {
         throw new UsageError(`--out ${options.out} exists and is not a folder`);
       }
     } else if (name === '--python') options.pythons = [value('--python')];
+    else if (name === '--sweep') {
+      if (inline !== undefined) throw new UsageError('--sweep takes no value');
+      options.sweep = true;
+    } else if (name === '--workers') options.workers = parseWorkerList(value('--workers'));
     else throw new UsageError(`unknown option ${arg} (try --help)`);
   }
+  if (options.workers !== null && !options.sweep) throw new UsageError('--workers belongs to the sweep: add --sweep (e.g. --sweep --workers 1,4,16)');
   return options;
 }
 
-module.exports = { ROOT, DEFAULT_OUT, DEFAULT_PYTHONS, SETTINGS, HELP, UsageError, parseArgs };
+module.exports = {
+  ROOT,
+  DEFAULT_OUT,
+  DEFAULT_PYTHONS,
+  SETTINGS,
+  SWEEP_SETTINGS,
+  MAX_SWEEP_WORKERS,
+  HELP,
+  UsageError,
+  parseArgs,
+  parseWorkerList,
+  defaultSweepWorkers,
+};

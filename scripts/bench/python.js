@@ -44,7 +44,46 @@ const PYTHON_SCRIPT = path.join(__dirname, '..', 'bench_python.py');
  * @property {number | null} otherCores - cores other processes kept busy during the last try
  */
 
-/** @typedef {{ ok: true, result: PythonResult } | { ok: false, error: string, fatal: boolean }} PythonOutcome */
+/**
+ * A rate of the sweep measured in Python, in rounds.
+ * @typedef {object} PythonRate
+ * @property {number} perSecond - median over the timed rounds
+ * @property {number[]} samplesPerSecond - one per timed round
+ */
+
+/**
+ * What `scripts/bench_python.py --sweep` writes: every cell at one worker count.
+ * @typedef {object} PythonSweepResult
+ * @property {string} executable
+ * @property {string} version
+ * @property {string} implementation
+ * @property {string} startMethod
+ * @property {number} cpuCount
+ * @property {number} workers - pool processes, Queue consumers and Manager clients
+ * @property {number} rounds
+ * @property {PythonRate} roundTrips - apply_async + get round trips per second
+ * @property {PythonRate} chunkedMap - pool.map items per second
+ * @property {PythonRate & { emptyRunMs: number, emptyRunSamplesMs: number[] }} queue - Queue job loop items per second
+ * @property {PythonRate} manager - manager dict sets per second
+ * @property {{ terms: number, tasks: number, serialMs: number, pooledMs: number, speedup: number, efficiency: number,
+ *   serialSamplesMs: number[], pooledSamplesMs: number[], efficiencyPerRound: number[] }} heavy - heavy tasks, serial vs pooled
+ * @property {{ tasks: number, mapItems: number, queueItems: number, managerOps: number }} sizes
+ * @property {number} chunkSize - the default chunk size pool.map used
+ */
+
+/**
+ * The Python part of one worker count of the sweep.
+ * @typedef {object} PythonSweepMeasurement
+ * @property {PythonSweepResult | null} result - null when no Python ran
+ * @property {string[]} errors - why each Python tried failed, in order
+ * @property {number | null} otherCores - cores other processes kept busy during the last try
+ * @property {string | null} exe - the executable that ran (to try first at the next worker count)
+ */
+
+/**
+ * @template [R=PythonResult]
+ * @typedef {{ ok: true, result: R } | { ok: false, error: string, fatal: boolean }} PythonOutcome
+ */
 
 /**
  * The Python children running now, with their result folders, so that a signal can stop
@@ -72,37 +111,69 @@ function stopPythons() {
 }
 
 /**
+ * Checks that every named field (a dotted path) is a positive number, and every list field a list.
+ * @param {unknown} value - what readResultFile returned
+ * @param {string} file - the result file, for the message
+ * @param {readonly string[]} numbers - e.g. `serialMs`, `heavy.efficiency`
+ * @param {readonly string[]} lists
+ */
+function checkFields(value, file, numbers, lists) {
+  /** @param {string} key */
+  const at = (key) => key.split('.').reduce((/** @type {unknown} */ o, k) => (o && typeof o === 'object' ? /** @type {Record<string, unknown>} */ (o)[k] : undefined), value);
+  for (const key of numbers) {
+    const v = at(key);
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+      throw new ResultFileError(file, `expected ${key} to be a positive number, got ${JSON.stringify(v)}`);
+    }
+  }
+  for (const key of lists) {
+    if (!Array.isArray(at(key))) throw new ResultFileError(file, `expected ${key} to be a list of numbers`);
+  }
+}
+
+/**
  * Checks the fields the report uses; the rest is passed on as written.
  * @param {unknown} value - what readResultFile returned
  * @param {string} file - the result file, for the message
  * @returns {PythonResult}
  */
 function checkPythonResult(value, file) {
-  const result = /** @type {Record<string, unknown>} */ (value ?? {});
-  for (const key of ['applyAsyncPerSecond', 'serialMs']) {
-    const v = result[key];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-      throw new ResultFileError(file, `expected ${key} to be a positive number, got ${JSON.stringify(v)}`);
-    }
-  }
-  for (const key of ['applyAsyncSamplesPerSecond', 'serialSamplesMs']) {
-    if (!Array.isArray(result[key])) throw new ResultFileError(file, `expected ${key} to be a list of numbers`);
-  }
-  return /** @type {PythonResult} */ (/** @type {unknown} */ (result));
+  checkFields(value, file, ['applyAsyncPerSecond', 'serialMs'], ['applyAsyncSamplesPerSecond', 'serialSamplesMs']);
+  return /** @type {PythonResult} */ (value);
+}
+
+const SWEEP_RATES = ['roundTrips', 'chunkedMap', 'queue', 'manager'];
+
+/**
+ * Checks the fields the sweep's report uses; the rest is passed on as written.
+ * @param {unknown} value - what readResultFile returned
+ * @param {string} file - the result file, for the message
+ * @returns {PythonSweepResult}
+ */
+function checkSweepResult(value, file) {
+  checkFields(
+    value,
+    file,
+    [...SWEEP_RATES.map((k) => `${k}.perSecond`), 'heavy.efficiency', 'heavy.serialMs', 'heavy.pooledMs', 'workers'],
+    [...SWEEP_RATES.map((k) => `${k}.samplesPerSecond`), 'heavy.pooledSamplesMs', 'queue.emptyRunSamplesMs'],
+  );
+  return /** @type {PythonSweepResult} */ (value);
 }
 
 /**
  * Runs scripts/bench_python.py once with one Python executable.
+ * @template [R=PythonResult]
  * @param {string} exe - the Python
  * @param {readonly string[]} args - the script's sizes (`--workers 2 --tasks ...`), without `--result-file`
  * @param {number} timeoutMs - after this the script and its workers are killed
  * @param {import('./format').Log} [log] - gets the script's progress lines
- * @returns {Promise<PythonOutcome>} never rejects; `fatal` means trying another Python is pointless
+ * @param {(value: unknown, file: string) => R} [check] - checks and types the result (default: the one-size run's)
+ * @returns {Promise<PythonOutcome<R>>} never rejects; `fatal` means trying another Python is pointless
  */
-function runPythonOnce(exe, args, timeoutMs, log = silentLog) {
+function runPythonOnce(exe, args, timeoutMs, log = silentLog, check = /** @type {(value: unknown, file: string) => R} */ (checkPythonResult)) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-python-'));
   const resultFile = path.join(dir, 'result.json');
-  return new Promise((/** @type {(outcome: PythonOutcome) => void} */ resolve) => {
+  return new Promise((/** @type {(outcome: PythonOutcome<R>) => void} */ resolve) => {
     // detached: its own process group, so a timeout stops the pool's workers too
     const child = spawn(exe, [PYTHON_SCRIPT, ...args, '--result-file', resultFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.set(child, dir);
@@ -122,7 +193,7 @@ function runPythonOnce(exe, args, timeoutMs, log = silentLog) {
       timedOut = true;
       killGroup(child);
     }, timeoutMs);
-    /** @param {PythonOutcome} outcome */
+    /** @param {PythonOutcome<R>} outcome */
     const finish = (outcome) => {
       if (!running.delete(child)) return; // 'error' and 'close' can both come
       clearTimeout(timer);
@@ -137,7 +208,7 @@ function runPythonOnce(exe, args, timeoutMs, log = silentLog) {
         return finish({ ok: false, error: `${exe} exited with ${signal ?? `code ${code}`}: ${tail}`, fatal: false });
       }
       try {
-        finish({ ok: true, result: checkPythonResult(readResultFile(resultFile), resultFile) });
+        finish({ ok: true, result: check(readResultFile(resultFile), resultFile) });
       } catch (error) {
         finish({ ok: false, error: `${exe}: ${error instanceof Error ? error.message : String(error)}`, fatal: false });
       }
@@ -177,4 +248,45 @@ async function measurePython(pythons, { workers, tasks, rounds, terms, repeats, 
   return { result: null, errors, otherCores };
 }
 
-module.exports = { PYTHON_SCRIPT, runPythonOnce, measurePython, stopPythons };
+/**
+ * Python's cells of the sweep at one worker count (`bench_python.py --sweep`), with the
+ * same sizes as the Node side: tries each executable in turn until one runs.
+ * @param {readonly string[]} pythons - executables to try
+ * @param {number} workers
+ * @param {import('./options').SweepSettings} settings
+ * @param {import('./format').Log} [log]
+ * @returns {Promise<PythonSweepMeasurement>}
+ */
+async function measurePythonSweep(pythons, workers, settings, log = silentLog) {
+  const args = [
+    '--sweep',
+    ...Object.entries({
+      workers,
+      tasks: settings.roundTrips,
+      'map-items': settings.mapItems,
+      'queue-items': settings.queueItems,
+      'manager-ops': settings.managerOps,
+      'heavy-task-ms': settings.heavyTaskMs,
+      'heavy-rounds': settings.heavyRounds,
+      rounds: settings.rounds,
+    }).flatMap(([flag, value]) => [`--${flag}`, String(value)]),
+  ];
+  /** @type {string[]} */
+  const errors = [];
+  /** @type {number | null} */
+  let otherCores = null;
+  for (const exe of pythons) {
+    log(`python: ${workers} worker(s): running scripts/bench_python.py --sweep with ${exe} (timeout ${settings.pythonTimeoutS} s)`);
+    const observed = await observe(() => runPythonOnce(exe, args, settings.pythonTimeoutS * 1000, log, checkSweepResult));
+    otherCores = observed.otherCores;
+    const outcome = observed.value;
+    if (outcome.ok) return { result: outcome.result, errors, otherCores, exe };
+    errors.push(outcome.error);
+    log(`python: ${outcome.error}`);
+    if (outcome.fatal) break;
+  }
+  log(`python: no Python ran at ${workers} worker(s); its cells are null`);
+  return { result: null, errors, otherCores, exe: null };
+}
+
+module.exports = { PYTHON_SCRIPT, runPythonOnce, measurePython, measurePythonSweep, stopPythons };

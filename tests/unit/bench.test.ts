@@ -10,8 +10,7 @@ import path from "node:path";
 import { Pool } from "kernel-helpers";
 import { otherCores, ownCpuMs } from "kernel-helpers";
 import { measureHeavyTasks } from "../../scripts/bench/heavy";
-import { DEFAULT_OUT, DEFAULT_PYTHONS, SETTINGS, UsageError, parseArgs } from "../../scripts/bench/options";
-import { measurePython, runPythonOnce } from "../../scripts/bench/python";
+import { DEFAULT_OUT, DEFAULT_PYTHONS, SETTINGS, UsageError, defaultSweepWorkers, parseArgs } from "../../scripts/bench/options";
 import { report, writeReportFiles } from "../../scripts/bench/report";
 import type { BenchResults } from "../../scripts/bench/report";
 import { measureChunkedMap, measureRoundTrips } from "../../scripts/bench/round-trips";
@@ -121,7 +120,7 @@ function fixedResults({ withPython = true, withCpu = true } = {}): BenchResults 
 
 describe("parseArgs", () => {
   test("no flags give the full run into results/bench with python3, then /usr/bin/python3", () => {
-    expect(parseArgs([])).toEqual({ quick: false, out: DEFAULT_OUT, pythons: DEFAULT_PYTHONS, help: false });
+    expect(parseArgs([])).toEqual({ quick: false, out: DEFAULT_OUT, pythons: DEFAULT_PYTHONS, help: false, sweep: false, workers: null });
     expect(DEFAULT_PYTHONS).toEqual(["python3", "/usr/bin/python3"]);
   });
 
@@ -131,6 +130,8 @@ describe("parseArgs", () => {
       out: path.resolve("some/dir"),
       pythons: ["py3"],
       help: false,
+      sweep: false,
+      workers: null,
     });
     expect(parseArgs(["--out=elsewhere"]).out).toBe(path.resolve("elsewhere"));
     expect(parseArgs(["-h"]).help).toBe(true);
@@ -143,9 +144,32 @@ describe("parseArgs", () => {
     [["--quick=yes"], "--quick"],
     [["--python"], "--python"],
     [["--out", __filename], "--out"],
-  ])("%j is refused with a UsageError naming the flag", (argv, flag) => {
+    [["--sweep=yes"], "--sweep"],
+    [["--sweep", "--workers"], "--workers"],
+    [["--workers", "1,4"], "--workers"],
+    [["--sweep", "--workers", "0,4"], '"0,4"'],
+    [["--sweep", "--workers", "1,,4"], '"1,,4"'],
+    [["--sweep", "--workers", "two"], '"two"'],
+    [["--sweep", "--workers", "1.5"], '"1.5"'],
+    [["--sweep", "--workers", "257"], '"257"'],
+  ])("%j is refused with a UsageError naming the flag or showing the bad value", (argv, flag) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(flag);
+  });
+
+  test("--sweep alone takes the default worker counts (null here); --workers gives them ascending, without repeats", () => {
+    expect(parseArgs(["--sweep"])).toMatchObject({ sweep: true, workers: null, quick: false });
+    expect(parseArgs(["--sweep", "--workers", "16,1,4,4"]).workers).toEqual([1, 4, 16]);
+    expect(parseArgs(["--workers=2", "--sweep", "--quick"])).toMatchObject({ sweep: true, workers: [2], quick: true });
+    expect(parseArgs(["--sweep", "--workers", " 1, 2 "]).workers).toEqual([1, 2]);
+  });
+
+  test("the default worker counts are 1, 4 and every available core: 1, 2, 4 on 2 cores (4 oversubscribed), 1, 4, 16 on 16", () => {
+    expect(defaultSweepWorkers(2)).toEqual([1, 2, 4]);
+    expect(defaultSweepWorkers(16)).toEqual([1, 4, 16]);
+    expect(defaultSweepWorkers(4)).toEqual([1, 4]);
+    expect(defaultSweepWorkers(1)).toEqual([1, 4]);
+    expect(defaultSweepWorkers()).toContain(os.availableParallelism());
   });
 });
 
@@ -360,25 +384,5 @@ describe("measurements at tiny sizes, on a pool of one thread", () => {
     expect(serial.samplesMs).toHaveLength(3);
     serial.samplesMs.forEach((ms) => expect(ms).toBeGreaterThanOrEqual(0));
     expect([...serial.samplesMs].sort((a, b) => a - b)[1]).toBe(serial.medianMs);
-  });
-});
-
-describe("the Python part without a Python", () => {
-  const missing = path.join(os.tmpdir(), "no-such-python-for-the-bench");
-
-  test("runPythonOnce resolves with an error naming the executable", async () => {
-    const outcome = await runPythonOnce(missing, [], 10_000);
-    expect(outcome.ok).toBe(false);
-    if (!outcome.ok) {
-      expect(outcome.error).toContain(missing);
-      expect(outcome.fatal).toBe(false);
-    }
-  });
-
-  test("measurePython tries each executable and returns no result with every error", async () => {
-    const python = await measurePython([missing, `${missing}-2`], { workers: 1, tasks: 1, rounds: 1, terms: 1, repeats: 1, timeoutS: 10 });
-    expect(python.result).toBeNull();
-    expect(python.errors).toHaveLength(2);
-    expect(python.errors[1]).toContain(`${missing}-2`);
   });
 });

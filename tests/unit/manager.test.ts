@@ -40,7 +40,7 @@ import {
   type ManagerLike,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf, probePid, thrownBy } from "../test-helpers";
+import { rejectionOf, probePid, thrownBy, expectNoLeaks } from "../test-helpers";
 
 const backends: Backend[] = ["thread", "process"];
 
@@ -58,17 +58,8 @@ async function closeAndJoin(pool: Pool): Promise<void> {
   await pool.join();
 }
 
-afterEach(async () => {
-  const leaked = liveResourceCount();
-  if (leaked > 0) await terminateAll(); // so one leaking test does not hang the others
-  expect(leaked).toBe(0);
+expectNoLeaks({ liveResourceCount, terminateAll }, () => {
   expect(leftoverSockets()).toEqual([]);
-});
-
-afterAll(async () => {
-  const leaked = liveResourceCount();
-  await terminateAll();
-  expect(leaked).toBe(0);
 });
 
 describe("the owner's API", () => {

@@ -26,7 +26,7 @@ import {
   type ModuleTarget,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf, probePid, thrownBy } from "../test-helpers";
+import { rejectionOf, probePid, thrownBy, expectNoLeaks } from "../test-helpers";
 
 const backends: Backend[] = ["process", "thread"];
 
@@ -48,17 +48,7 @@ function expectGone(p: Process): void {
 
 type Target = ConstructorParameters<typeof Process>[0]["target"];
 
-afterEach(async () => {
-  const leaked = liveResourceCount();
-  if (leaked > 0) await terminateAll(); // so one leaking test does not hang the others
-  expect(leaked).toBe(0);
-});
-
-afterAll(async () => {
-  const leaked = liveResourceCount();
-  await terminateAll();
-  expect(leaked).toBe(0);
-});
+expectNoLeaks({ liveResourceCount, terminateAll });
 
 describe.each(backends)("Process with the %s backend", (backend) => {
   const make = (target: Target, args: unknown[] = [], name?: string): Process =>

@@ -24,7 +24,7 @@ import {
   type Backend,
   type QueueLike,
 } from "kernel-helpers";
-import { rejectionOf } from "../test-helpers";
+import { rejectionOf, expectNoLeaks } from "../test-helpers";
 
 const backends: Backend[] = ["process", "thread"];
 
@@ -36,17 +36,7 @@ const sorted = (values: readonly number[]): number[] => [...values].sort((a, b) 
 /** Clock slack allowed below a timeout (timer granularity), never above. */
 const SLACK_MS = 25;
 
-afterEach(async () => {
-  const leaked = liveResourceCount();
-  if (leaked > 0) await terminateAll(); // so one leaking test does not hang the others
-  expect(leaked).toBe(0);
-});
-
-afterAll(async () => {
-  const leaked = liveResourceCount();
-  await terminateAll();
-  expect(leaked).toBe(0);
-});
+expectNoLeaks({ liveResourceCount, terminateAll });
 
 describe("Queue in its owner (no worker)", () => {
   test("items come out in the order they were put", async () => {

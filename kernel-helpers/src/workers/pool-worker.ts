@@ -1,11 +1,13 @@
 /**
- * Entry script of every pool worker, thread or process. It registers two
- * methods with workerpool: `runTask` (one call) and `runChunk` (many calls of
- * the same task, for `map`/`starmap`). A task is either a named task from
- * ../tasks or the source text of an inline function.
+ * Entry script of every pool worker, thread or process. It answers two kinds
+ * of message from its pool (see pool-scheduler.ts):
+ * - `{ init, args }`, first, when the pool has an initializer: run it once;
+ *   if it fails, say so (`{ initError }`) and run nothing else;
+ * - `{ id, spec, argsList, back }`: run the task once per argument list and
+ *   answer `{ id, results }` or `{ id, error }`.
+ * A task is a named task from ../tasks or the source text of a function.
  */
-import { isMainThread } from "node:worker_threads";
-import workerpool from "workerpool";
+import { isMainThread, parentPort } from "node:worker_threads";
 import { tasks } from "../tasks";
 import type { TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
@@ -13,6 +15,7 @@ import { inspectSendable } from "../sendable";
 import { fromJsonWire, toJsonWire } from "../wire";
 import { describeValue } from "../validate";
 import { detachBuffers, transferableBuffers } from "../transfer";
+import { toReported } from "../task-failure";
 
 type AnyTask = (...args: unknown[]) => unknown;
 
@@ -35,64 +38,101 @@ function resolveTask(spec: TaskSpec): AnyTask {
 }
 
 // A child process (the main thread of its own process) cannot share memory
-// with the notebook, and talks to it over workerpool's JSON channel (see wire.ts).
+// with the notebook, and talks to it over Node's JSON channel (see wire.ts).
 const inChildProcess = isMainThread;
 const sendOptions = { to: "the notebook", sharedMemory: !inChildProcess };
 
-/**
- * Runs the task on each argument list and answers with the list of results
- * (in a child process: as JSON when JSON carries them exactly, else in v8's
- * format). A result that cannot travel back (a function, a class
- * instance...) fails the task with UnsendableValueError naming its path,
- * instead of arriving as `undefined` or a plain object. With `transfer` (the
- * Pool's `transfer` option), the results' ArrayBuffers are handed back
- * instead of copied (threads), or detached here after encoding (processes),
- * so that the task's own copy is gone on both backends. Whatever the task
- * throws is reported as an Error made of strings only, so that reporting it
- * can never fail (a thrown function or an error carrying one would otherwise
- * break the worker's reply).
- */
-async function runChunk(spec: TaskSpec, argsList: unknown[], transfer = false): Promise<unknown> {
-  try {
-    const task = resolveTask(spec);
-    const results: unknown[] = [];
-    let jsonSafe = true;
-    for (let i = 0; i < argsList.length; i++) {
-      const args = decodeArgs(fromJsonWire(argsList[i]), refuseQueue) as unknown[];
-      const result = await task(...args);
-      const where = argsList.length === 1 ? "the result" : `the result for item ${i} of the chunk`;
-      if (!inspectSendable(result, where, sendOptions)) jsonSafe = false;
-      results.push(result);
-    }
-    if (!transfer) return inChildProcess ? toJsonWire(results, jsonSafe) : results;
-    const buffers = transferableBuffers(results);
-    if (!inChildProcess) return new workerpool.Transfer(results, buffers);
-    const wire = toJsonWire(results, jsonSafe);
-    detachBuffers(buffers, "the result");
-    return wire;
-  } catch (error) {
-    throw reportable(error);
-  }
-}
+const reply: (message: unknown, transfer?: ArrayBuffer[]) => void = inChildProcess
+  ? (message) => void process.send!(message)
+  : (message, transfer) => parentPort!.postMessage(message, transfer);
 
-function reportable(error: unknown): Error {
-  if (error instanceof Error) {
-    const plain = new Error(String(error.message));
-    plain.name = String(error.name);
-    plain.stack = String(error.stack ?? `${error.name}: ${error.message}`);
-    return plain;
+/**
+ * Runs the task on each argument list and returns the message that answers
+ * with the list of results (in a child process: as JSON when JSON carries
+ * them exactly, else in v8's format), and the buffers it moves. A result that
+ * cannot travel back (a function, a class instance...) fails the task with
+ * UnsendableValueError naming its path, instead of arriving as `undefined` or
+ * a plain object. With `back` (the Pool's `transfer` option), the results'
+ * ArrayBuffers are handed back instead of copied (threads), or detached here
+ * after encoding (processes), so that the task's own copy is gone on both
+ * backends.
+ */
+async function runChunk(spec: TaskSpec, argsList: unknown[], back: boolean): Promise<{ results: unknown; transfer?: ArrayBuffer[] }> {
+  const task = resolveTask(spec);
+  const results: unknown[] = [];
+  let jsonSafe = true;
+  for (let i = 0; i < argsList.length; i++) {
+    const args = decodeArgs(fromJsonWire(argsList[i]), refuseQueue) as unknown[];
+    const result = await task(...args);
+    const where = argsList.length === 1 ? "the result" : `the result for item ${i} of the chunk`;
+    if (!inspectSendable(result, where, sendOptions)) jsonSafe = false;
+    results.push(result);
   }
-  const plain = new Error(`the task threw ${typeof error === "symbol" ? String(error) : describeValue(error)}, not an Error`);
-  plain.name = "NonErrorThrown";
-  return plain;
+  if (!back) return { results: inChildProcess ? toJsonWire(results, jsonSafe) : results };
+  const buffers = transferableBuffers(results);
+  if (!inChildProcess) return { results, transfer: buffers };
+  const wire = toJsonWire(results, jsonSafe);
+  detachBuffers(buffers, "the result");
+  return { results: wire };
 }
 
 function refuseQueue(): never {
   throw new Error("Queues cannot be used in Pool tasks");
 }
 
-workerpool.worker({
-  // one call: answered like a chunk of one, as a list (Pool takes the first result)
-  runTask: (spec: TaskSpec, args: unknown, transfer?: boolean) => runChunk(spec, [args], transfer),
-  runChunk,
-});
+/** Whatever was thrown, as strings only, so that reporting it can never fail. */
+function report(error: unknown): ReturnType<typeof toReported> {
+  try {
+    return toReported(error, describeValue);
+  } catch {
+    return { name: "Error", message: "the task threw an error that cannot be described" };
+  }
+}
+
+interface InitMessage {
+  init: TaskSpec;
+  args: unknown;
+}
+interface TaskMessage {
+  id: number;
+  spec: TaskSpec;
+  argsList: unknown[];
+  back: boolean;
+}
+
+/** Settles once the initializer has run; undefined when the pool has none. */
+let initialized: Promise<boolean> | undefined;
+
+async function initialize(message: InitMessage): Promise<boolean> {
+  try {
+    const args = decodeArgs(fromJsonWire(message.args), refuseQueue) as unknown[];
+    await resolveTask(message.init)(...args);
+    return true;
+  } catch (error) {
+    reply({ initError: report(error) });
+    return false;
+  }
+}
+
+async function run(message: TaskMessage): Promise<void> {
+  if (initialized && !(await initialized)) return; // the pool stops this worker
+  try {
+    const { results, transfer } = await runChunk(message.spec, message.argsList, message.back);
+    reply({ id: message.id, results }, transfer);
+  } catch (error) {
+    reply({ id: message.id, error: report(error) });
+  }
+}
+
+function onMessage(message: InitMessage | TaskMessage): void {
+  if ("init" in message) initialized = initialize(message);
+  else void run(message);
+}
+
+if (inChildProcess) {
+  process.on("message", onMessage);
+  // the pool's process has gone (or let this worker go): nothing will come
+  process.on("disconnect", () => process.exit(0));
+} else {
+  parentPort!.on("message", onMessage);
+}

@@ -10,8 +10,8 @@ import path from "node:path";
 import { FrameReader, writeFrame } from "../frames";
 import { tasks } from "../tasks";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
-import { checkSendable, UnsendableValueError } from "../sendable";
-import { QueueClosedError, QueueEmpty, type GetOptions, type QueueLike, type QueueReference } from "../queue";
+import { queueProxy, rebuildQueueError } from "../queue-proxy";
+import type { QueueRequest } from "../queue-api";
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -31,49 +31,13 @@ const send = (message: FromWorker, written?: () => void): void => {
 const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextRequestId = 1;
 
-function request(message: Omit<Extract<FromWorker, { kind: "queue" }>, "requestId" | "kind">): Promise<unknown> {
+/** Asks the owner to do a queue operation (see queue-proxy.ts); the answer comes in a queue-reply. */
+function request(message: QueueRequest): Promise<unknown> {
   const requestId = nextRequestId++;
   return new Promise((resolve, reject) => {
     pending.set(requestId, { resolve, reject });
     send({ kind: "queue", requestId, ...message });
   });
-}
-
-/** The worker's side of a queue: every call is answered by the owner. */
-class QueueProxy<T> implements QueueLike<T> {
-  constructor(
-    readonly id: number,
-    readonly name: string,
-  ) {}
-  async put(item: T): Promise<void> {
-    // checked here too, so a bad item is refused in the worker that put it, before the channel sees it
-    checkSendable(item, "item", { to: `queue "${this.name}"`, sharedMemory: false });
-    await request({ queueId: this.id, op: "put", item });
-  }
-  async get(options: GetOptions = {}): Promise<T> {
-    return (await request({ queueId: this.id, op: "get", block: options.block, timeoutMs: options.timeoutMs })) as T;
-  }
-  getNowait(): Promise<T> {
-    return this.get({ block: false });
-  }
-  async size(): Promise<number> {
-    return (await request({ queueId: this.id, op: "size" })) as number;
-  }
-  async empty(): Promise<boolean> {
-    return (await this.size()) === 0;
-  }
-  async taskDone(): Promise<void> {
-    await request({ queueId: this.id, op: "taskDone" });
-  }
-}
-
-function rebuildError(error: { name: string; message: string; option?: string }): Error {
-  if (error.name === "QueueEmpty") return new QueueEmpty(error.message);
-  if (error.name === "QueueClosedError") return new QueueClosedError(error.message);
-  if (error.name === "UnsendableValueError") return new UnsendableValueError(error.option ?? "item", error.message);
-  const rebuilt = new Error(error.message);
-  rebuilt.name = error.name;
-  return rebuilt;
 }
 
 function resolveTarget(target: TargetSpec): AnyFunction {
@@ -100,7 +64,7 @@ function fail(error: unknown): void {
 async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<void> {
   try {
     const fn = resolveTarget(message.target);
-    const args = decodeArgs(message.args, (ref: QueueReference) => new QueueProxy(ref.__khQueue, ref.name)) as unknown[];
+    const args = decodeArgs(message.args, (ref) => queueProxy(ref, request)) as unknown[];
     await fn(...args);
   } catch (error) {
     fail(error);
@@ -125,7 +89,7 @@ function onMessage(message: ToWorker): void {
   if (!waiter) return;
   pending.delete(message.requestId);
   if (message.ok) waiter.resolve(message.value);
-  else waiter.reject(rebuildError(message.error));
+  else waiter.reject(rebuildQueueError(message.error));
 }
 
 process.on("uncaughtException", fail);

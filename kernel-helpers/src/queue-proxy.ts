@@ -1,0 +1,102 @@
+/**
+ * The worker's side of a queue: a proxy with the queue's methods, each one a
+ * request answered by the queue's owner, which alone decides (see queue.ts).
+ * The proxy only checks what it can check locally (options, items that
+ * cannot travel), so a mistake is reported in the worker that made it,
+ * before the channel sees it. It does not know how requests travel: the
+ * worker entry script gives it a `request` function.
+ */
+import { InvalidOptionError } from "./errors";
+import { checkSendable, UnsendableValueError } from "./sendable";
+import {
+  checkQueueJoinOptions,
+  checkWaitOptions,
+  ExtraTaskDoneError,
+  QueueClosedError,
+  QueueEmpty,
+  QueueFull,
+  type GetOptions,
+  type JoinableQueueLike,
+  type PutOptions,
+  type QueueJoinOptions,
+  type QueueLike,
+  type QueueReference,
+  type QueueRequest,
+} from "./queue-api";
+
+/** Sends a request to the owner; resolves with its answer, or rejects with the owner's error (see {@link rebuildQueueError}). */
+export type SendQueueRequest = (request: QueueRequest) => Promise<unknown>;
+
+/** A plain queue, seen from a worker. */
+class QueueProxy<T> implements QueueLike<T> {
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    protected readonly request: SendQueueRequest,
+  ) {}
+  async put(item: T, options?: PutOptions): Promise<void> {
+    const { block, timeoutMs } = checkWaitOptions(options, "put");
+    await this.#put(item, block, timeoutMs);
+  }
+  putNowait(item: T): Promise<void> {
+    return this.#put(item, false, undefined);
+  }
+  async get(options?: GetOptions): Promise<T> {
+    const { block, timeoutMs } = checkWaitOptions(options, "get");
+    return (await this.request({ queueId: this.id, op: "get", block, timeoutMs })) as T;
+  }
+  async getNowait(): Promise<T> {
+    return (await this.request({ queueId: this.id, op: "get", block: false })) as T;
+  }
+  async size(): Promise<number> {
+    return (await this.request({ queueId: this.id, op: "size" })) as number;
+  }
+  async empty(): Promise<boolean> {
+    return (await this.size()) === 0;
+  }
+  async full(): Promise<boolean> {
+    return (await this.request({ queueId: this.id, op: "full" })) as boolean;
+  }
+  async taskDone(): Promise<void> {
+    await this.request({ queueId: this.id, op: "taskDone" });
+  }
+  async #put(item: T, block: boolean, timeoutMs: number | undefined): Promise<void> {
+    checkSendable(item, "item", { to: `queue "${this.name}"`, sharedMemory: false });
+    await this.request({ queueId: this.id, op: "put", item, block, timeoutMs });
+  }
+}
+
+/** A joinable queue, seen from a worker: `join()` waits in the owner. */
+class JoinableQueueProxy<T> extends QueueProxy<T> implements JoinableQueueLike<T> {
+  async join(options?: QueueJoinOptions): Promise<boolean> {
+    const { timeoutMs } = checkQueueJoinOptions(options);
+    return (await this.request({ queueId: this.id, op: "join", timeoutMs })) as boolean;
+  }
+}
+
+/** The proxy for a queue reference: joinable or plain, as the owner's queue is. */
+export function queueProxy(reference: QueueReference, request: SendQueueRequest): QueueLike<unknown> {
+  const Proxy = reference.joinable ? JoinableQueueProxy : QueueProxy;
+  return new Proxy(reference.__khQueue, reference.name, request);
+}
+
+const QUEUE_ERRORS = new Map<string, new (message: string) => Error>([
+  ["QueueEmpty", QueueEmpty],
+  ["QueueFull", QueueFull],
+  ["QueueClosedError", QueueClosedError],
+  ["ExtraTaskDoneError", ExtraTaskDoneError],
+]);
+
+/**
+ * The owner's refusal, as the error class it was in the owner, so that
+ * `instanceof QueueEmpty` works in the worker too.
+ */
+export function rebuildQueueError(error: { name: string; message: string; option?: string }): Error {
+  const QueueError = QUEUE_ERRORS.get(error.name);
+  if (QueueError) return new QueueError(error.message);
+  if (error.name === "UnsendableValueError") return new UnsendableValueError(error.option ?? "item", error.message);
+  if (error.name === "InvalidOptionError") return new InvalidOptionError(error.option ?? "options", error.message);
+  const rebuilt = new Error(error.message);
+  rebuilt.name = error.name;
+  return rebuilt;
+}
