@@ -114,13 +114,14 @@ export class ResultStream {
     if (this.#reading) return;
     this.#reading = true;
     const { chunkSize, lookAhead } = this.#settings;
+    let ended = false;
     try {
       while (!this.#inputDone && !this.#stopped && (this.#unbounded || this.#entries.length < lookAhead)) {
         const items: unknown[] = [];
         while (items.length < chunkSize) {
           const step = await this.#input.next();
           if (step.done) {
-            this.#inputDone = true;
+            this.#inputDone = ended = true;
             break;
           }
           items.push(step.value);
@@ -134,6 +135,8 @@ export class ResultStream {
       this.#inputDone = true;
     } finally {
       this.#reading = false;
+      // every chunk may have been answered before the end of an input of unknown size was seen: say the total now
+      if (ended && this.#settings.total === undefined && this.#read > 0 && this.#done === this.#read) this.#progress();
       if (this.#inputDone || this.#stopped) this.#settings.finishedReading();
       this.#notify();
     }

@@ -4,6 +4,7 @@
  */
 export { Pool, AsyncResult, withPool, BACKENDS } from "./pool";
 export type { Backend, PoolOptions, MapOptions, TaskArgs, TaskResult } from "./pool";
+export type { ApplyOptions, ImapOptions, Items, TaskReference } from "./pool";
 export { terminateAll, liveResourceCount, installKernelShutdownHook } from "./cleanup";
 import { installKernelShutdownHook } from "./cleanup";
 
@@ -18,6 +19,7 @@ export {
   TaskCancelledError,
   TimeoutError,
   ProtocolError,
+  InitializerError,
 } from "./errors";
 export { tasks } from "./tasks";
 export type { Tasks, TaskName } from "./tasks";

@@ -107,7 +107,8 @@ export interface ImapOptions extends ApplyOptions {
   /**
    * Called after each chunk with the items done so far and the total: the
    * input's size when known, else `undefined` until the input has been read
-   * to its end. Default: none.
+   * to its end (a generator's end is reported by one more call, with the
+   * total, if every chunk was done before it was seen). Default: none.
    * @example { onProgress: (done) => bar.set(done) } // bar = progress("items", total)
    */
   onProgress?: (done: number, total: number | undefined) => void;
