@@ -24,6 +24,8 @@ export type WireArgs = unknown[] | WireEnvelope;
 export interface JobRequest {
   spec: TaskSpec;
   argsList: WireArgs[];
+  /** A chunk of plain numbers packed by number-chunks.ts, sent instead of `argsList` (which is then empty). */
+  numbers?: unknown;
   /** Threads: the ArrayBuffers the message moves; the worker moves the results' back. */
   transferList?: ArrayBuffer[];
   /** Ask the worker to move (threads) or detach (processes) the results' buffers. */
@@ -195,11 +197,11 @@ export class WorkerSlots {
   #run(job: Job, slot: Slot): void {
     slot.job = job;
     job.slot = slot;
-    const { spec, argsList, transferList, transferBack } = job.request;
+    const { spec, argsList, numbers, transferList, transferBack } = job.request;
     try {
       if (!slot.worker) this.#spawn(slot);
       slot.worker!.keepAlive(true);
-      slot.worker!.send({ id: job.id, spec, argsList, back: transferBack }, transferList);
+      slot.worker!.send({ id: job.id, spec, argsList, back: transferBack, ...(numbers !== undefined ? { numbers } : {}) }, transferList);
     } catch (error) {
       // the arguments were checked before, so this is a last resort (a DataCloneError, no thread to start)
       slot.job = undefined;

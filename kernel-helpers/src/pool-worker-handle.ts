@@ -118,6 +118,8 @@ function startProcess(events: WorkerEvents): PoolWorkerHandle {
     },
     keepAlive,
     kill: async () => {
+      // an unref'd child would let this process end before its exit arrives, leaving the caller's await unsettled
+      keepAlive(true);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     },

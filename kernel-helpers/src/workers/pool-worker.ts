@@ -16,6 +16,7 @@ import { fromJsonWire, toJsonWire } from "../wire";
 import { describeValue } from "../validate";
 import { detachBuffers, transferableBuffers } from "../transfer";
 import { toReported } from "../task-failure";
+import { packNumbers, toNumberArray, unpackNumbers } from "../number-chunks";
 
 type AnyTask = (...args: unknown[]) => unknown;
 
@@ -63,10 +64,9 @@ async function runChunk(spec: TaskSpec, argsList: unknown[], back: boolean): Pro
   let jsonSafe = true;
   for (let i = 0; i < argsList.length; i++) {
     const args = decodeArgs(fromJsonWire(argsList[i]), refuseQueue) as unknown[];
-    const result = await task(...args);
-    const where = argsList.length === 1 ? "the result" : `the result for item ${i} of the chunk`;
-    if (!inspectSendable(result, where, sendOptions)) jsonSafe = false;
-    results.push(result);
+    let result = task(...args);
+    if (isThenable(result)) result = await result;
+    if (!keepResult(results, result, i, argsList.length)) jsonSafe = false;
   }
   if (!back) return { results: inChildProcess ? toJsonWire(results, jsonSafe) : results };
   const buffers = transferableBuffers(results);
@@ -74,6 +74,50 @@ async function runChunk(spec: TaskSpec, argsList: unknown[], back: boolean): Pro
   const wire = toJsonWire(results, jsonSafe);
   detachBuffers(buffers, "the result");
   return { results: wire };
+}
+
+/**
+ * The fast path for a chunk of plain numbers (see number-chunks.ts): the task
+ * runs on each number, and while every result is a number they are written
+ * into one Float64Array that travels back whole. The first other result turns
+ * the answer into the usual list (checked as ever) from there on.
+ */
+async function runNumbers(spec: TaskSpec, wire: unknown): Promise<{ results: unknown; transfer?: ArrayBuffer[] }> {
+  const task = resolveTask(spec);
+  const items = unpackNumbers(wire)!;
+  const out = new Float64Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    let result = task(items[i]);
+    if (isThenable(result)) result = await result;
+    if (typeof result === "number") {
+      out[i] = result;
+      continue;
+    }
+    // not a number: the rest goes as a list, checked result by result
+    const results: unknown[] = toNumberArray(out.subarray(0, i));
+    let jsonSafe = keepResult(results, result, i, items.length);
+    for (let k = i + 1; k < items.length; k++) {
+      let next = task(items[k]);
+      if (isThenable(next)) next = await next;
+      if (!keepResult(results, next, k, items.length)) jsonSafe = false;
+    }
+    return { results: inChildProcess ? toJsonWire(results, jsonSafe) : results };
+  }
+  const { wire: back, transfer } = packNumbers(out, !inChildProcess);
+  return { results: back, ...(transfer ? { transfer } : {}) };
+}
+
+/** True for a promise (or any thenable): only those are awaited, as a microtask per item is a large share of a trivial task. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/** Checks that `result` (item `i` of `count`) can travel back and appends it; false when JSON cannot carry it exactly. */
+function keepResult(results: unknown[], result: unknown, i: number, count: number): boolean {
+  const where = count === 1 ? "the result" : `the result for item ${i} of the chunk`;
+  const jsonSafe = inspectSendable(result, where, sendOptions);
+  results.push(result);
+  return jsonSafe;
 }
 
 function refuseQueue(): never {
@@ -97,6 +141,8 @@ interface TaskMessage {
   id: number;
   spec: TaskSpec;
   argsList: unknown[];
+  /** A chunk of plain numbers (number-chunks.ts), instead of `argsList`. */
+  numbers?: unknown;
   back: boolean;
 }
 
@@ -117,7 +163,8 @@ async function initialize(message: InitMessage): Promise<boolean> {
 async function run(message: TaskMessage): Promise<void> {
   if (initialized && !(await initialized)) return; // the pool stops this worker
   try {
-    const { results, transfer } = await runChunk(message.spec, message.argsList, message.back);
+    const { results, transfer } =
+      message.numbers !== undefined ? await runNumbers(message.spec, message.numbers) : await runChunk(message.spec, message.argsList, message.back);
     reply({ id: message.id, results }, transfer);
   } catch (error) {
     reply({ id: message.id, error: report(error) });
