@@ -155,7 +155,10 @@ export class Process {
    * Exit code once it has ended, as Python's `exitcode`: 0 after a normal
    * end, 1 if the target threw, N after `process.exit(N)`. Null while
    * running, and when a signal killed it (Python says -N there; `signal`
-   * names it here).
+   * names it here). A thread stopped by {@link Process.kill} or
+   * {@link Process.terminate} has no signal and reports 1, Node's code for a
+   * stopped worker thread, even when it was stopped before it ran (Node says
+   * 0 then); `failure` stays undefined, as the stop was asked for.
    */
   get exitCode(): number | null {
     return this.#exitCode;
@@ -219,7 +222,8 @@ export class Process {
       thread.stderr.on("data", (d: Buffer) => process.stderr.write(d));
       thread.on("message", (m) => this.#onMessage(m, (r) => thread.postMessage(r)));
       thread.on("error", (error) => (this.#workerError ??= { name: error.name, message: error.message, stack: error.stack }));
-      thread.on("exit", (code) => onExit(code, null));
+      // Node reports 0 for a thread stopped before it ran any code, 1 after: a stop we asked for is 1 either way, never a normal end's 0.
+      thread.on("exit", (code) => onExit(this.#killedByUser && code === 0 ? 1 : code, null));
       this.#thread = thread;
     }
     registerResource(this);
