@@ -50,7 +50,7 @@ export interface WorkerEvents {
   exit(exit: WorkerExit): void;
 }
 
-/** Forwards a worker's output to this process's stream, which is where tslab captures a cell's output. */
+/** Forwards a child process's output to this process's stream, which is where tslab captures a cell's output. */
 function forward(stream: NodeJS.ReadableStream | null | undefined, to: "stdout" | "stderr"): void {
   stream?.on("data", (chunk: Buffer | string) => process[to].write(chunk));
 }
@@ -61,9 +61,10 @@ export function startPoolWorker(backend: Backend, events: WorkerEvents): PoolWor
 }
 
 function startThread(events: WorkerEvents): PoolWorkerHandle {
-  const worker = new Worker(WORKER_SCRIPT, { stdout: true, stderr: true });
-  forward(worker.stdout, "stdout");
-  forward(worker.stderr, "stderr");
+  // Node pipes the thread's output to process.stdout/stderr itself (through their
+  // write(), which tslab replaces), without holding the process open; reading
+  // it ourselves (`stdout: true`) would ref the worker's port for its lifetime.
+  const worker = new Worker(WORKER_SCRIPT);
   let uncaught: Error | undefined;
   worker.on("message", events.message);
   worker.on("error", (error) => (uncaught ??= error));
