@@ -4,6 +4,7 @@
  * and the checks each side makes on them.
  */
 import { InvalidOptionError } from "./errors";
+import { sourceText } from "./compile-source";
 import { checkSendable } from "./sendable";
 import { describeValue } from "./validate";
 
@@ -97,16 +98,9 @@ export function keyOf(key: unknown): string {
 /** How a key is named in messages: `manager["k"]`. */
 export const label = (key: string): string => `manager[${JSON.stringify(key)}]`;
 
-/** The source text of an update function, checked to compile on its own. */
+/** The source text of an update function, checked to compile on its own (compile-source.ts). */
 export function functionSource(fn: unknown): string {
-  if (typeof fn !== "function") throw new InvalidOptionError("`fn`", "Expected `fn` to be a function (current, ...args) => next.");
-  const source = Function.prototype.toString.call(fn);
-  try {
-    new Function(`"use strict"; return (${source});`);
-  } catch {
-    throw new InvalidOptionError("`fn`", "The update function cannot be sent as source text: write it as `(current, ...args) => next` or `function (...) {}`.");
-  }
-  return source;
+  return sourceText(fn, "`fn`", "the manager");
 }
 
 /** Checks a batch given to `batch()` and turns its keys into strings. */

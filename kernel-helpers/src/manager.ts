@@ -21,6 +21,7 @@
 import net from "node:net";
 import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError, ProtocolError } from "./errors";
+import { compileSource } from "./compile-source";
 import { FrameReader, writeFrame } from "./frames";
 import { authenticatePeer, newChannelKey } from "./manager-channel";
 import {
@@ -183,8 +184,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
       case "entries":
         return structuredClone([...this.#data]);
       case "update": {
-        const fn = new Function(`"use strict"; return (${operation.source});`)() as (current: unknown, ...args: unknown[]) => V;
-        const next = fn(structuredClone(this.#data.get(operation.key)), ...operation.args);
+        const next = compileSource(operation.source)(structuredClone(this.#data.get(operation.key)), ...operation.args) as V;
         checkValue(next, label(operation.key));
         this.#data.set(operation.key, structuredClone(next));
         return structuredClone(next);

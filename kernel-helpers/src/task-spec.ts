@@ -4,6 +4,7 @@
  */
 import { tasks, type TaskName } from "./tasks";
 import { InvalidOptionError } from "./errors";
+import { compileSource, sourceText, type CompiledFunction } from "./compile-source";
 
 /** A task as sent to a worker. */
 export type TaskSpec = { kind: "named"; name: string } | { kind: "inline"; source: string; name: string };
@@ -27,24 +28,20 @@ export function toTaskSpec(task: unknown): TaskSpec {
   if (typeof task !== "function") {
     throw new InvalidOptionError("task", `Expected a task name or a function, got ${typeof task}.`);
   }
-  const source = Function.prototype.toString.call(task);
-  if (source.includes("[native code]")) {
-    throw new InvalidOptionError(
-      "task",
-      `Function "${task.name || "anonymous"}" is native or bound, so its source cannot be sent to a worker. ` +
-        "Pass a plain function or arrow function.",
-    );
-  }
-  try {
-    new Function(`"use strict"; return (${source});`);
-  } catch {
-    throw new InvalidOptionError(
-      "task",
-      `Function "${task.name || "anonymous"}" cannot be sent to a worker as source text ` +
-        "(method shorthand `{ f() {} }` and class methods do not stand alone). Write it as `function f() {}` or `() => {}`.",
-    );
-  }
+  const source = sourceText(task, "task", "a worker");
   return { kind: "inline", source, name: task.name || "anonymous function" };
+}
+
+/**
+ * The worker's side: the function a {@link TaskSpec} names (a named task) or
+ * carries (source text, compiled once per text).
+ * @throws Error for a name that is not a named task.
+ */
+export function runnableTask(spec: TaskSpec): CompiledFunction {
+  if (spec.kind === "inline") return compileSource(spec.source);
+  const task = Object.prototype.hasOwnProperty.call(tasks, spec.name) ? (tasks as Record<string, CompiledFunction>)[spec.name] : undefined;
+  if (!task) throw new Error(`Unknown task "${spec.name}"`);
+  return task;
 }
 
 /** The name shown in errors for a task. */

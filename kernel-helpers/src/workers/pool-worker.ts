@@ -4,12 +4,13 @@
  * - `{ init, args }`, first, when the pool has an initializer: run it once;
  *   if it fails, say so (`{ initError }`) and run nothing else;
  * - `{ id, spec, argsList, back }`: run the task once per argument list and
- *   answer `{ id, results }` or `{ id, error }`.
+ *   answer `{ id, results }` or `{ id, error }`;
+ * - `{ batch: [...] }`: several of those, run one after the other, each
+ *   answered on its own.
  * A task is a named task from ../tasks or the source text of a function.
  */
 import { isMainThread, parentPort } from "node:worker_threads";
-import { tasks } from "../tasks";
-import type { TaskSpec } from "../task-spec";
+import { runnableTask, type TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
 import { inspectSendable } from "../sendable";
 import { fromJsonWire, toJsonWire } from "../wire";
@@ -18,25 +19,8 @@ import { detachBuffers, transferableBuffers } from "../transfer";
 import { toReported } from "../task-failure";
 import { packNumbers, toNumberArray, unpackNumbers } from "../number-chunks";
 
-type AnyTask = (...args: unknown[]) => unknown;
-
-// Compiling the same inline source for every call would throw away V8's
-// optimised code for it; cache by source so hot loops stay hot.
-const compiled = new Map<string, AnyTask>();
-
-function resolveTask(spec: TaskSpec): AnyTask {
-  if (spec.kind === "named") {
-    const task = (tasks as Record<string, AnyTask>)[spec.name];
-    if (!task) throw new Error(`Unknown task "${spec.name}"`);
-    return task;
-  }
-  let fn = compiled.get(spec.source);
-  if (!fn) {
-    fn = new Function(`"use strict"; return (${spec.source});`)() as AnyTask;
-    compiled.set(spec.source, fn);
-  }
-  return fn;
-}
+// named tasks are looked up, source text compiled once per text (compile-source.ts)
+const resolveTask = runnableTask;
 
 // A child process (the main thread of its own process) cannot share memory
 // with the notebook, and talks to it over Node's JSON channel (see wire.ts).
@@ -171,9 +155,22 @@ async function run(message: TaskMessage): Promise<void> {
   }
 }
 
-function onMessage(message: InitMessage | TaskMessage): void {
+/** Several jobs sent ahead at once (quick tasks: see pool-scheduler.ts); each is answered on its own. */
+interface BatchMessage {
+  batch: TaskMessage[];
+}
+
+/** The end of the line of jobs: they run one at a time, in the order they came. */
+let line: Promise<void> = Promise.resolve();
+
+async function runBatch(batch: TaskMessage[]): Promise<void> {
+  for (const message of batch) await run(message);
+}
+
+function onMessage(message: InitMessage | TaskMessage | BatchMessage): void {
   if ("init" in message) initialized = initialize(message);
-  else void run(message);
+  else if ("batch" in message) line = line.then(() => runBatch(message.batch));
+  else line = line.then(() => run(message));
 }
 
 if (inChildProcess) {

@@ -8,7 +8,7 @@ import { isMainThread, parentPort } from "node:worker_threads";
 import net from "node:net";
 import path from "node:path";
 import { FrameReader, writeFrame } from "../frames";
-import { tasks } from "../tasks";
+import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
 import { queueProxy, rebuildQueueError } from "../queue-proxy";
 import type { QueueRequest } from "../queue-api";
@@ -41,12 +41,7 @@ function request(message: QueueRequest): Promise<unknown> {
 }
 
 function resolveTarget(target: TargetSpec): AnyFunction {
-  if (target.kind === "named") {
-    const task = (tasks as Record<string, AnyFunction>)[target.name];
-    if (!task) throw new Error(`Unknown task "${target.name}"`);
-    return task;
-  }
-  if (target.kind === "inline") return new Function(`"use strict"; return (${target.source});`)() as AnyFunction;
+  if (target.kind !== "module") return runnableTask(target);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(path.resolve(target.path)) as Record<string, unknown>;
   const fn = loaded[target.exportName];
