@@ -9,6 +9,7 @@ import { browserChecks } from "../browser-helpers";
 
 const NAME = "01-pool";
 const CORE_COUNTS = [1, 2];
+const SPIN_MS = [400, 100, 200, 50]; // section 8's tasks, in input order
 let run: RunResult;
 
 beforeAll(() => {
@@ -100,6 +101,45 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
     expect(text).toMatch(/^Machine check at the end: /m);
   });
 
+  test("streams results: imap in input order, imapUnordered as tasks end, a progress line that reached its total", () => {
+    const text = visibleText(run.read(cores, NAME));
+    const arrivals = (name: string) => {
+      const line = new RegExp(`^${name}: +(.+)$`, "m").exec(text)?.[1] ?? "";
+      return [...line.matchAll(/(\d+) at (\d+) ms/g)].map(([, value, ms]) => ({ value: Number(value), ms: Number(ms) }));
+    };
+    const [inOrder, asReady] = [arrivals("imap"), arrivals("imapUnordered")];
+    expect(inOrder.map((r) => r.value)).toEqual(SPIN_MS);
+    expect(asReady.map((r) => r.value).sort((a, b) => a - b)).toEqual([...SPIN_MS].sort((a, b) => a - b));
+    // the sentence quotes the first arrivals, and says "input order" only when it was
+    const sameOrder = asReady.every((r, i) => r.value === SPIN_MS[i]);
+    expect(text).toContain(`imap's first result came after ${inOrder[0]!.ms} ms, when the first task ended; imapUnordered's after ${asReady[0]!.ms} ms, from the ${asReady[0]!.value} ms task.`);
+    expect(text).toContain(sameOrder ? "imapUnordered's order was the input order" : "imapUnordered's order was not the input order");
+    if (cores === 1) expect(text).toContain("the input order: one worker runs the tasks one after another.");
+    const bar = /^imapUnordered, (\d+) tasks of [\d,]+ terms: [█░]{20} (\d+)\/(\d+) {2}\d+\.\d s/m.exec(text);
+    expect(bar).not.toBeNull();
+    expect([Number(bar![2]), Number(bar![3])]).toEqual([Number(bar![1]), Number(bar![1])]);
+    expect(text).toMatch(/The first result came after \d+ ms and the last of \d+ after \d+ ms; .* All equal case 2's result: true\./);
+  });
+
+  test("stops a long map from another cell: TaskCancelledError with the controller's reason, nothing left running, the pool still answers", () => {
+    const text = visibleText(run.read(cores, NAME));
+    expect(text).toMatch(/^TaskCancelledError after \d+ ms; its reason: Error: stopped from another cell$/m);
+    expect(text).toContain(`Left behind: 0 busy worker(s), 0 task(s) waiting; ${cores} of ${cores} workers ready.`);
+    expect(text).toMatch(/The pool still answers: leibnizPi\([\d,]+\) = 3\.\d+, the same as in section 1: true\./);
+  });
+
+  test("the streaming and cancelling exercises: an endless input read at most lookAhead ahead, a time budget that leaves nothing running", () => {
+    const text = visibleText(run.read(cores, NAME));
+    const endless = /The loop used (\d+) sizes .*; the generator handed out (\d+) \(lookAhead: (\d+)\)\. Waiting in the pool now: 0 task\(s\)\./.exec(text);
+    expect(endless).not.toBeNull();
+    const [used, read, lookAhead] = [Number(endless![1]), Number(endless![2]), Number(endless![3])];
+    expect(lookAhead).toBe(2 * cores);
+    expect(read - used).toBeGreaterThanOrEqual(0);
+    expect(read - used).toBeLessThanOrEqual(lookAhead);
+    expect(text).toMatch(/map, budget \d+ ms: (TaskCancelledError \(TimeoutError: The operation was aborted due to timeout\); results kept: none|all \d+ results came in time)\./);
+    expect(text).toContain(`Left in the pool: { totalWorkers: ${cores}, busyWorkers: 0, idleWorkers: ${cores}, pendingTasks: 0 }`);
+  });
+
   test("shows plotly figures as one bundle with the plotly, HTML and text mime types", () => {
     const figures = outputs(run.read(cores, NAME)).filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
     expect(figures.length).toBeGreaterThanOrEqual(3); // speed-ups, tiny tasks, start-up
@@ -123,8 +163,8 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
   });
 });
 
-test("the committed notebook is clean: no outputs, tslab, one parameters cell, three hidden solutions", () => {
-  expect(committedNotebookProblems(NAME, 3)).toEqual([]);
+test("the committed notebook is clean: no outputs, tslab, one parameters cell, the exercises' hidden solutions", () => {
+  expect(committedNotebookProblems(NAME, 6)).toEqual([]);
 });
 
 test("the runner reports progress for each notebook and core count", () => {
