@@ -84,3 +84,21 @@ export const workerId = (): string => {
   const { threadId } = process.mainModule!.require("node:worker_threads") as { threadId: number };
   return `${process.pid}:${threadId}`;
 };
+
+/** A {@link Markers} folder for this test file, removed after its tests. */
+export function useMarkers(): Markers {
+  const markers = new Markers();
+  afterAll(() => markers.dispose());
+  return markers;
+}
+
+/** 0, 1, ... n-1. */
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+/** The squares of 0 ... n-1. */
+export const squares = (n: number): number[] => range(n).map((i) => i * i);
+
+/** CPython's test helper `sqr(x, wait)`, as a self-contained task: x², after `waitMs`. */
+export const sqr = async (x: number, waitMs = 0): Promise<number> => {
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  return x * x;
+};

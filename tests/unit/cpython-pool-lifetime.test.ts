@@ -23,18 +23,11 @@ import {
   withPool,
 } from "kernel-helpers";
 import { expectNoLeaks, rejectionOf, thrownBy } from "../test-helpers";
-import { Markers, backends, withTestPool, workerId } from "../pool-test-helpers";
+import { backends, range, sqr, squares, useMarkers, withTestPool, workerId } from "../pool-test-helpers";
 
 expectNoLeaks({ liveResourceCount, terminateAll });
-const markers = new Markers();
-afterAll(() => markers.dispose());
+const markers = useMarkers();
 
-const sqr = async (x: number, waitMs = 0): Promise<number> => {
-  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-  return x * x;
-};
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const squares = (n: number): number[] => range(n).map((i) => i * i);
 
 describe.each(backends)("CPython _TestPool lifecycle with %s workers", (backend) => {
   test("test_make_pool: Pool(-1) and Pool(0) are refused; Pool(3) has 3 workers", async () => {

@@ -14,19 +14,12 @@
 import fs from "node:fs";
 import { TimeoutError, UnsendableValueError, TaskError, liveResourceCount, terminateAll } from "kernel-helpers";
 import { expectNoLeaks, rejectionOf } from "../test-helpers";
-import { Markers, backends, collect, withTestPool } from "../pool-test-helpers";
+import { backends, collect, range, sqr, squares, useMarkers, withTestPool } from "../pool-test-helpers";
 
 expectNoLeaks({ liveResourceCount, terminateAll });
-const markers = new Markers();
-afterAll(() => markers.dispose());
+const markers = useMarkers();
 
-const sqr = async (x: number, waitMs = 0): Promise<number> => {
-  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-  return x * x;
-};
 const mul = (x: number, y: number): number => x * y;
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const squares = (n: number): number[] => range(n).map((i) => i * i);
 
 class SayWhenError extends Error {
   override name = "SayWhenError";

@@ -22,11 +22,10 @@ import {
   type Backend,
 } from "kernel-helpers";
 import { expectNoLeaks, rejectionOf, thrownBy } from "../test-helpers";
-import { Markers, backends, collect, isAlive, startThenLoopForever, until, withTestPool } from "../pool-test-helpers";
+import { backends, collect, isAlive, startThenLoopForever, until, useMarkers, withTestPool } from "../pool-test-helpers";
 
 expectNoLeaks({ liveResourceCount, terminateAll });
-const markers = new Markers();
-afterAll(() => markers.dispose());
+const markers = useMarkers();
 
 const square = (x: number): number => x * x;
 

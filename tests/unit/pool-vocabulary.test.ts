@@ -11,11 +11,10 @@
  */
 import { Pool, TaskCancelledError, liveResourceCount, terminateAll } from "kernel-helpers";
 import { expectNoLeaks, rejectionOf } from "../test-helpers";
-import { Markers, backends, collect, isAlive, startThenLoopForever, until, withTestPool, workerId } from "../pool-test-helpers";
+import { backends, collect, isAlive, range, startThenLoopForever, until, useMarkers, withTestPool, workerId } from "../pool-test-helpers";
 
 expectNoLeaks({ liveResourceCount, terminateAll });
-const markers = new Markers();
-afterAll(() => markers.dispose());
+const markers = useMarkers();
 
 const square = (x: number): number => x * x;
 /** Squares, the later items finishing first. */
@@ -23,7 +22,6 @@ const slowSquare = async (x: number): Promise<number> => {
   await new Promise((resolve) => setTimeout(resolve, (9 - (x % 10)) * 3));
   return x * x;
 };
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe.each(backends)("imap and imapUnordered with %s workers", (backend) => {
   test("imap yields every result in input order, even when later items finish first", async () => {
@@ -100,9 +98,11 @@ describe.each(backends)("imap and imapUnordered with %s workers", (backend) => {
 
   test.each(["imap", "imapUnordered"] as const)("breaking out of %s drops the queued chunks and leaves no worker busy", async (method) => {
     await withTestPool({ workers: 1, backend }, async (pool) => {
-      const countRuns = (x: number): number => {
+      // a task of some length: the scheduler sends only quick jobs (under a millisecond) ahead to a worker
+      const countRuns = async (x: number): Promise<number> => {
         const g = globalThis as { runs?: number };
         g.runs = (g.runs ?? 0) + 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
         return x;
       };
       for await (const value of pool[method](countRuns, range(20), { chunkSize: 1, lookAhead: 10 })) {
