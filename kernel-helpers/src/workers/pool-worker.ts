@@ -4,7 +4,7 @@
  * - `{ init, args }`, first, when the pool has an initializer: run it once;
  *   if it fails, say so (`{ initError }`) and run nothing else;
  * - `{ id, spec, argsList, back }`: run the task once per argument list and
- *   answer `{ id, results }` or `{ id, error }`;
+ *   answer `{ id, results, ms }` or `{ id, error, ms }` (ms: the time it took);
  * - `{ batch: [...] }`: several of those, run one after the other, each
  *   answered on its own.
  * A task is a named task from ../tasks or the source text of a function.
@@ -146,12 +146,14 @@ async function initialize(message: InitMessage): Promise<boolean> {
 
 async function run(message: TaskMessage): Promise<void> {
   if (initialized && !(await initialized)) return; // the pool stops this worker
+  // `ms`: how long the job took here, which tells the pool whether to send this worker jobs ahead
+  const start = performance.now();
   try {
     const { results, transfer } =
       message.numbers !== undefined ? await runNumbers(message.spec, message.numbers) : await runChunk(message.spec, message.argsList, message.back);
-    reply({ id: message.id, results }, transfer);
+    reply({ id: message.id, results, ms: performance.now() - start }, transfer);
   } catch (error) {
-    reply({ id: message.id, error: report(error) });
+    reply({ id: message.id, error: report(error), ms: performance.now() - start });
   }
 }
 
