@@ -95,6 +95,8 @@ export class ResultStream {
       completed = true;
     } finally {
       if (!completed) this.#halt(() => undefined, false);
+      // a signal shared by many calls must not keep a listener (and this stream) per finished loop
+      else this.#settings.signal?.removeEventListener("abort", this.#onAbort);
     }
   }
 

@@ -9,7 +9,8 @@
  * the test waits for it; a look-ahead bound is checked by counting the items
  * an endless generator gave.
  */
-import { Pool, TaskCancelledError, liveResourceCount, terminateAll } from "kernel-helpers";
+import { getEventListeners } from "node:events";
+import { Pool, TaskCancelledError, UnsendableValueError, liveResourceCount, terminateAll } from "kernel-helpers";
 import { expectNoLeaks, rejectionOf } from "../test-helpers";
 import { backends, collect, isAlive, range, startThenLoopForever, until, useMarkers, withTestPool, workerId } from "../pool-test-helpers";
 
@@ -117,6 +118,41 @@ describe.each(backends)("imap and imapUnordered with %s workers", (backend) => {
     });
   });
 
+  test("an item that cannot travel ends imap at its place with UnsendableValueError; the pool goes on", async () => {
+    await withTestPool({ workers: 2, backend }, async (pool) => {
+      const seen: string[] = [];
+      const error = await rejectionOf(
+        (async () => {
+          for await (const kind of pool.imap((x: unknown) => typeof x, [1, "two", () => 3, 4], { chunkSize: 1 })) seen.push(kind);
+        })(),
+      );
+      expect(error).toBeInstanceOf(UnsendableValueError);
+      expect((error as Error).message).toContain("items[2]");
+      expect(seen).toEqual(["number", "string"]);
+      expect(await pool.map(square, [3])).toEqual([9]);
+    });
+  });
+
+  test("terminate() while a loop waits on imap rejects the loop with TaskCancelledError", async () => {
+    await withTestPool({ workers: 1, backend }, async (pool) => {
+      const marker = markers.path();
+      const stream = pool.imap(startThenLoopForever, [marker, markers.path()], { chunkSize: 1 });
+      const next = rejectionOf(stream.next());
+      await until(() => markers.read(marker) !== undefined);
+      await pool.terminate();
+      expect(await next).toBeInstanceOf(TaskCancelledError);
+    });
+  });
+
+  test("close() + join() with an imap not yet read runs the rest of its input; the loop then reads every result", async () => {
+    const pool = new Pool({ workers: 2, backend });
+    const stream = pool.imap(square, range(20), { chunkSize: 1, lookAhead: 2 });
+    pool.close();
+    await pool.join();
+    expect(pool.state).toBe("joined");
+    expect(await collect(stream)).toEqual(range(20).map(square));
+  });
+
   test("imap and imapUnordered read an async iterable", async () => {
     await withTestPool({ workers: 2, backend }, async (pool) => {
       async function* numbers(): AsyncGenerator<number> {
@@ -176,6 +212,27 @@ describe.each(backends)("the signal option with %s workers", (backend) => {
       expect((error as TaskCancelledError).reason).toHaveProperty("name", "TimeoutError");
       expect(pool.stats()).toMatchObject({ busyWorkers: 0, pendingTasks: 0 });
       expect(await pool.apply(square, [7])).toBe(49);
+    });
+  });
+
+  test("a signal shared by calls that finished, or by a loop that was left, keeps no listener (nothing piles up on it)", async () => {
+    await withTestPool({ workers: 2, backend }, async (pool) => {
+      const { signal } = new AbortController();
+      const calls: (() => Promise<unknown>)[] = [
+        () => pool.applyAsync(square, [2], { signal }).get(),
+        () => pool.apply(square, [2], { signal }),
+        () => pool.map(square, range(5), { signal }),
+        () => pool.starmap(square, [[1], [2]], { signal }),
+        () => collect(pool.imap(square, range(5), { signal })),
+        () => collect(pool.imapUnordered(square, range(5), { signal })),
+        async () => {
+          for await (const value of pool.imap(square, range(50), { signal, chunkSize: 1 })) return value;
+        },
+      ];
+      for (const call of calls) {
+        await call();
+        expect(getEventListeners(signal, "abort")).toHaveLength(0);
+      }
     });
   });
 
