@@ -17,6 +17,7 @@ import {
   PoolClosedError,
   TaskCancelledError,
   TaskError,
+  UnsendableValueError,
   liveResourceCount,
   terminateAll,
   type Backend,
@@ -233,6 +234,42 @@ describe.each(backends)("unknown options refused by name, with %s workers", (bac
     expect(error).toBeInstanceOf(InvalidOptionError);
     expect((error as InvalidOptionError).option).toBe(option);
     expect((error as Error).message).toContain(`did you mean ${suggestion}`);
+  });
+});
+
+/** A bad value of each new option: the option the error names, and what its message shows. */
+const badValues: [string, (backend: Backend) => unknown, string, string][] = [
+  ["maxTasksPerChild 0", (backend) => new Pool({ backend, maxTasksPerChild: 0 }), "`maxTasksPerChild`", "0"],
+  ["maxTasksPerChild 1.5", (backend) => new Pool({ backend, maxTasksPerChild: 1.5 }), "`maxTasksPerChild`", "1.5"],
+  ["an initializer that is a number", (backend) => new Pool({ backend, initializer: 42 as never }), "`initializer`", "number"],
+  ["an unknown initializer name", (backend) => new Pool({ backend, initializer: "loadTable" as never }), "`initializer`", "loadTable"],
+  ["initargs that are not an array", (backend) => new Pool({ backend, initializer: "sleep", initargs: 5 as never }), "`initargs`", "5"],
+  ["initargs without an initializer", (backend) => new Pool({ backend, initargs: [1] }), "`initargs`", "initializer"],
+  ["a signal that is a string", (backend) => withTestPool({ backend, workers: 1 }, async (pool) => pool.apply(square, [1], { signal: "stop" as never })), "`signal`", "stop"],
+  ["lookAhead 0", (backend) => withTestPool({ backend, workers: 1 }, async (pool) => collect(pool.imap(square, [1], { lookAhead: 0 }))), "`lookAhead`", "0"],
+  ["onProgress that is a number", (backend) => withTestPool({ backend, workers: 1 }, async (pool) => collect(pool.imapUnordered(square, [1], { onProgress: 5 as never }))), "`onProgress`", "5"],
+];
+
+describe.each(backends)("bad values of the new options, with %s workers", (backend) => {
+  test.each(badValues)("%s is refused, naming the option and showing the value", async (_case, make, option, shown) => {
+    let error: unknown;
+    try {
+      const made = make(backend);
+      error = made instanceof Promise ? await rejectionOf(made) : new Error("accepted");
+      if (made instanceof Pool) await made.terminate();
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as InvalidOptionError).option).toBe(option);
+    expect((error as Error).message).toContain(shown);
+  });
+
+  test("initargs that cannot travel to a worker are refused with UnsendableValueError naming their path, and no pool is left", () => {
+    const error = thrownBy(() => new Pool({ backend, initializer: "sleep", initargs: [0, () => 1] }));
+    expect(error).toBeInstanceOf(UnsendableValueError);
+    expect((error as Error).message).toContain("initargs[1]");
+    expect(liveResourceCount()).toBe(0);
   });
 });
 
