@@ -46,8 +46,10 @@ export class PoolStateError extends Error {
  * `SyntaxError`, `ReferenceError`, `EvalError`, `URIError`, `Error`) and for
  * kernel-helpers' `InvalidOptionError` and `UnsendableValueError` (with its
  * `option`); for any other class, an `Error` whose `name` is that class's
- * name. Its `message` and `stack` are the worker's. So, where Python
- * re-raises the worker's exception type, match on the cause:
+ * name. Its `message`, `stack` and `code` (Node's `"ENOENT"`...) are the
+ * worker's. So, where Python re-raises the worker's exception type, match on
+ * the cause (`e.cause instanceof RangeError`, `e.cause.name === "ParseError"`,
+ * `e.cause.code === "ENOENT"`):
  *
  * @example
  * try { await pool.apply((x: number) => x.toFixed(200), [1]); }

@@ -16,6 +16,8 @@ export interface ReportedError {
   stack?: string;
   /** `InvalidOptionError.option`, when the error has one. */
   option?: string;
+  /** The error's `code`, when it has a string or number one (Node's `"ENOENT"`, `"ERR_INVALID_ARG_TYPE"`...). */
+  code?: string | number;
 }
 
 const INLINE_HINT =
@@ -37,10 +39,10 @@ const STANDARD: Record<string, new (message: string) => Error> = {
 /**
  * The reported error as an instance of its class where that class is known
  * here (JavaScript's own, InvalidOptionError, UnsendableValueError), else an
- * `Error` named like it; message and stack are the worker's.
+ * `Error` named like it; message, stack and `code` are the worker's.
  */
 export function rebuildError(reported: ReportedError): Error {
-  const { name, message, stack, option } = reported;
+  const { name, message, stack, option, code } = reported;
   let error: Error;
   const Standard = STANDARD[name];
   if (Standard) error = new Standard(message);
@@ -51,6 +53,7 @@ export function rebuildError(reported: ReportedError): Error {
     Object.defineProperty(error, "name", { value: name, writable: true, configurable: true });
   }
   error.stack = stack ?? `${name}: ${message}`;
+  if (code !== undefined) Object.defineProperty(error, "code", { value: code, writable: true, configurable: true, enumerable: true });
   return error;
 }
 
@@ -73,12 +76,13 @@ export function crashError(spec: TaskSpec, exit: WorkerExit): WorkerCrashedError
  */
 export function toReported(error: unknown, describe: (value: unknown) => string): ReportedError {
   if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error && "name" in error)) {
-    const { name, message, stack, option } = error as { name: unknown; message: unknown; stack?: unknown; option?: unknown };
+    const { name, message, stack, option, code } = error as { name: unknown; message: unknown; stack?: unknown; option?: unknown; code?: unknown };
     return {
       name: String(name),
       message: String(message),
       stack: String(stack ?? `${String(name)}: ${String(message)}`),
       ...(typeof option === "string" ? { option } : {}),
+      ...(typeof code === "string" || (typeof code === "number" && Number.isFinite(code)) ? { code } : {}),
     };
   }
   return { name: "NonErrorThrown", message: `the task threw ${typeof error === "symbol" ? String(error) : describe(error)}, not an Error` };

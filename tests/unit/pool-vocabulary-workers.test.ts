@@ -192,6 +192,16 @@ describe.each(backends)("worker errors rebuilt as their class, with %s workers",
       expect(error.cause.stack).toContain("ParseError");
     });
   });
+
+  test("a Node error keeps its code (ENOENT), so it can be matched as in the worker", async () => {
+    await withTestPool({ workers: 1, backend }, async (pool) => {
+      const read = (file: string): string => (process.mainModule!.require("node:fs") as { readFileSync(f: string, e: string): string }).readFileSync(file, "utf8");
+      const error = (await rejectionOf(pool.apply(read, [markers.path()]))) as TaskError;
+      expect(error).toBeInstanceOf(TaskError);
+      expect(error.cause).toBeInstanceOf(Error);
+      expect(error.cause).toMatchObject({ code: "ENOENT" });
+    });
+  });
 });
 
 type Refusal = [string, (pool: Pool) => unknown, string, string];
