@@ -14,8 +14,6 @@ import { FrameReader, writeFrame } from "./frames";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
 import { queueById, type Queue } from "./queue";
 import { malformedQueueRequest, serveQueueRequest } from "./queue-service";
-
-export { collectResults, type CollectOptions } from "./collect-results";
 import { checkBoolean, checkKnownOptions } from "./known-options";
 import { toTaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";

@@ -3,7 +3,8 @@
  * that notebook 02 writes out by hand to teach it, for the notebooks that
  * use the pattern rather than teach it.
  */
-import { Process, collectResults, type ModuleTarget } from "./process";
+import { Process, type ModuleTarget } from "./process";
+import { collectResults } from "./collect-results";
 import { Queue } from "./queue";
 import { progress } from "./progress";
 import type { Backend } from "./pool";

@@ -10,6 +10,7 @@ import { monteCarloPi, sumRandomNumbers } from "./random";
 import { echo, sleep, spin, whoAmI } from "./trivial";
 import { leibnizPiTensor } from "../vectorised";
 import { incrementCounter, incrementSharedCounter, lucasSequenceWorker, managerWrites } from "./shared";
+import { registerNamedTasks } from "../task-spec";
 import { monteCarloPiJob, nestedPoolJob, poolInsidePoolWorker, sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";
 
 /** Every named task, by name. */
@@ -36,6 +37,8 @@ export const tasks = {
   spin,
   whoAmI,
 };
+
+registerNamedTasks(tasks);
 
 /** The table of named tasks. */
 export type Tasks = typeof tasks;

@@ -129,8 +129,8 @@ export async function nestedPoolJob(
   options: NestedJobOptions,
 ): Promise<number> {
   const subtasks = checkInteger("`subtasks`", options.subtasks, { min: 1, max: 100_000 });
-  // Imported here, not at the top: the pool module imports the task table,
-  // which imports this file.
+  // Loaded here, on first use, not at the top: this file is loaded by every
+  // worker (with the task table), and most never start a pool of their own.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Pool } = require("../pool") as typeof import("../pool");
   const pool = new Pool({ workers: options.poolWorkers, backend: options.poolBackend ?? "thread" });

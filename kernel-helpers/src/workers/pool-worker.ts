@@ -10,6 +10,7 @@
  * A task is a named task from ../tasks or the source text of a function.
  */
 import { isMainThread, parentPort } from "node:worker_threads";
+import "../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask, type TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
 import { inspectSendable } from "../sendable";

@@ -8,6 +8,7 @@ import { isMainThread, parentPort } from "node:worker_threads";
 import net from "node:net";
 import path from "node:path";
 import { FrameReader, writeFrame } from "../frames";
+import "../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
 import { queueProxy, rebuildQueueError } from "../queue-proxy";
