@@ -3,7 +3,7 @@
  * while watching the workers, so that a crash is reported at once.
  */
 import type { Process, ProcessFailedError } from "./process";
-import type { Queue } from "./queue";
+import { ownerSide, type Queue } from "./queue";
 import { checkInteger } from "./validate";
 
 /** Options of {@link collectResults}. */
@@ -43,7 +43,7 @@ export async function collectResults<T>(
       options.onResult?.(item, items.length);
     }
   } catch (error) {
-    queue.abandonOwnerGets(); // the get still waiting must not swallow a later item
+    ownerSide.abandonOwnerGets(queue as Queue<unknown>); // the get still waiting must not swallow a later item
     throw error;
   }
   return items;

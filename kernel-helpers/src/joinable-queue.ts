@@ -59,8 +59,8 @@ export class JoinableQueue<T> extends Queue<T> implements JoinableQueueLike<T> {
     return this.joinFor(OWNER, options);
   }
 
-  /** @internal `taskDone()` on behalf of a consumer: one item done, the oldest it holds. */
-  override taskDoneFor(consumer: string): void {
+  /** `taskDone()` on behalf of a consumer: one item done, the oldest it holds. */
+  protected override taskDoneFor(consumer: string): void {
     if (this.#unfinished === 0) {
       throw new ExtraTaskDoneError(
         `taskDone() was called on queue "${this.name}" more times than items were put on it ` +
@@ -75,8 +75,8 @@ export class JoinableQueue<T> extends Queue<T> implements JoinableQueueLike<T> {
     }
   }
 
-  /** @internal A `join()` on behalf of a consumer. */
-  joinFor(consumer: string, options?: QueueJoinOptions): Promise<boolean> {
+  /** A `join()` on behalf of a consumer. */
+  protected override joinFor(consumer: string, options?: QueueJoinOptions): Promise<boolean> {
     let timeoutMs: number | undefined;
     try {
       ({ timeoutMs } = checkQueueJoinOptions(options));
@@ -97,8 +97,8 @@ export class JoinableQueue<T> extends Queue<T> implements JoinableQueueLike<T> {
     });
   }
 
-  /** @internal Also withdraws the consumer's waiting `join()`s. */
-  override consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
+  /** Also withdraws the consumer's waiting `join()`s. */
+  protected override consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
     for (const joiner of this.#joiners.filter((j) => j.consumer === consumer)) withdraw(this.#joiners, joiner);
     return super.consumerEnded(consumer, normally, name);
   }

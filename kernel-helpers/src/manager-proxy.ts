@@ -1,6 +1,7 @@
 /**
- * A worker's handle on a {@link Manager}: the same methods, each one message
- * to the owner over its socket. The proxy connects on first use, proves it
+ * A worker's handle on a {@link Manager}: the same methods, each one request
+ * to the owner over its socket (owner-channel.ts: one form and one request-id
+ * scheme, as a Queue's proxy). The proxy connects on first use, proves it
  * holds the manager's key and checks that the owner holds it too
  * (manager-channel.ts); requests made meanwhile wait, and are sent only then.
  */
@@ -22,25 +23,7 @@ import {
   type ManagerReference,
   type Operation,
 } from "./manager-protocol";
-import { UnsendableValueError } from "./sendable";
-
-/** An answer from the owner, as it arrives (checked field by field). */
-interface Answer {
-  id?: number;
-  ok?: boolean;
-  value?: unknown;
-  error?: { name?: string; message?: string; option?: string };
-}
-
-/** The error an answer carries, rebuilt on this side. */
-function answerError(error: Answer["error"]): Error {
-  const name = String(error?.name ?? "Error");
-  const text = String(error?.message ?? "the manager reported an error without a message");
-  if (name === "UnsendableValueError") return new UnsendableValueError(error?.option ?? "value", text);
-  const e = new Error(text);
-  e.name = name;
-  return e;
-}
+import { PendingRequests } from "./owner-channel";
 
 /**
  * A worker's handle on a {@link Manager}: the same methods, each one message
@@ -51,9 +34,8 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
   /** Frames waiting for the handshake to finish (empty once it has). */
   #outbox: Buffer[] = [];
   #ready = false;
-  #nextId = 1;
   /** Requests sent or queued, and the connection each one went to. */
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; socket: net.Socket }>();
+  readonly #pending = new PendingRequests<net.Socket>();
   readonly #key: Buffer;
 
   /**
@@ -119,11 +101,7 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
     this.#ready = false;
     // Fails the requests given to this connection only: a newer one's are not its to fail.
     const failAll = (error: Error): void => {
-      for (const [id, waiter] of this.#pending) {
-        if (waiter.socket !== socket) continue;
-        this.#pending.delete(id);
-        waiter.reject(error);
-      }
+      this.#pending.failAll(error, (sentOn) => sentOn === socket);
       if (this.#socket !== socket) return;
       this.#socket = undefined;
       this.#outbox = [];
@@ -134,7 +112,7 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
     authenticateToOwner(socket, this.#key, {
       onReady: (alreadyReceived) => {
         const reader = new FrameReader(
-          (message) => this.#settle((message ?? {}) as Answer),
+          (message) => void this.#pending.settle(message),
           (error) => {
             failAll(error);
             socket.destroy();
@@ -151,23 +129,14 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
     return socket;
   }
 
-  #settle({ id, ok, value, error }: Answer): void {
-    const waiter = typeof id === "number" ? this.#pending.get(id) : undefined;
-    if (!waiter) return;
-    this.#pending.delete(id!);
-    if (ok) waiter.resolve(value);
-    else waiter.reject(answerError(error));
-  }
-
   #call(operation: Operation): Promise<unknown> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    return this.#pending.request((id) => {
       const frame = encodeFrame({ id, operation }, "the request"); // too large: rejects, nothing sent
       const socket = this.#connect();
-      this.#pending.set(id, { resolve, reject, socket });
       socket.ref(); // keep the worker alive while a request is out
       if (this.#ready) socket.write(frame);
       else this.#outbox.push(frame);
+      return socket;
     }).finally(() => {
       if (this.#pending.size === 0) this.#socket?.unref();
     });

@@ -20,9 +20,10 @@
  */
 import net from "node:net";
 import { registerResource, unregisterResource } from "./cleanup";
-import { InvalidOptionError, ProtocolError } from "./errors";
+import { ProtocolError } from "./errors";
 import { compileSource } from "./compile-source";
 import { FrameReader, writeFrame } from "./frames";
+import { answerRequest, type ChannelRequest } from "./owner-channel";
 import { authenticatePeer, newChannelKey } from "./manager-channel";
 import {
   checkValue,
@@ -228,13 +229,8 @@ export class Manager<V = unknown> implements ManagerLike<V> {
     const reader = new FrameReader((message) => {
       const problem = malformedRequest(message);
       if (problem) return refuse(new ProtocolError(`Manager: a connection sent a malformed request (${problem}); it was closed.`));
-      const { id, operation } = message as { id: number; operation: Operation };
-      try {
-        writeFrame(socket, { id, ok: true, value: this.#apply(operation) }, "the answer");
-      } catch (error) {
-        const e = error instanceof Error ? error : new Error(`a non-Error value was thrown: ${String(error)}`);
-        writeFrame(socket, { id, ok: false, error: { name: String(e.name), message: String(e.message), option: (e as InvalidOptionError).option } });
-      }
+      const { id, operation } = message as ChannelRequest<Operation>;
+      answerRequest(id, () => this.#apply(operation), (answer) => writeFrame(socket, answer, "the answer"));
     }, refuse);
     socket.on("data", (chunk: Buffer) => reader.push(chunk));
     socket.on("end", () => reader.end());

@@ -3,7 +3,8 @@
  * script, and the encoding of arguments (queues travel as references).
  */
 import { isQueueReference, Queue, type QueueReference } from "./queue";
-import type { QueueOperation } from "./queue-api";
+import type { QueueRequest } from "./queue-api";
+import type { ChannelAnswer, ChannelRequest } from "./owner-channel";
 import { connectManager, isManagerReference, Manager, type ManagerProxy } from "./manager";
 import { types } from "node:util";
 import type { TaskSpec } from "./task-spec";
@@ -12,26 +13,15 @@ import { inspectSendable, isJsonPrimitive, UnsendableValueError } from "./sendab
 /** What a process runs: a named task, an inline function's source, or an export of a module file. */
 export type TargetSpec = TaskSpec | { kind: "module"; path: string; exportName: string; name: string };
 
-/** Owner -> worker. */
-export type ToWorker =
-  | { kind: "start"; target: TargetSpec; args: unknown[]; name: string }
-  | { kind: "queue-reply"; requestId: number; ok: true; value: unknown }
-  | { kind: "queue-reply"; requestId: number; ok: false; error: { name: string; message: string; option?: string } };
+/** Owner -> worker: the start, and answers to the worker's queue requests (owner-channel.ts). */
+export type ToWorker = { kind: "start"; target: TargetSpec; args: unknown[]; name: string } | ({ kind: "answer" } & ChannelAnswer);
 
 export type { QueueOperation } from "./queue-api";
 
-/** Worker -> owner. */
+/** Worker -> owner: ready for the start, queue requests (owner-channel.ts), and the target's failure. */
 export type FromWorker =
   | { kind: "ready" }
-  | {
-      kind: "queue";
-      requestId: number;
-      queueId: number;
-      op: QueueOperation;
-      item?: unknown;
-      block?: boolean;
-      timeoutMs?: number;
-    }
+  | ({ kind: "request" } & ChannelRequest<QueueRequest>)
   | { kind: "failed"; error: { name: string; message: string; stack?: string } };
 
 /** A plain object: no prototype, or some realm's Object.prototype (whose own prototype is null). */

@@ -12,8 +12,8 @@ import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError, ProtocolError } from "./errors";
 import { FrameReader, writeFrame } from "./frames";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
-import { queueById, type Queue } from "./queue";
-import { malformedQueueRequest, serveQueueRequest } from "./queue-service";
+import { answerRequest, isChannelRequest } from "./owner-channel";
+import { malformedQueueRequest, QueueClient } from "./queue-service";
 import { checkBoolean, checkKnownOptions } from "./known-options";
 import { toTaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
@@ -88,7 +88,6 @@ export class ProcessFailedError extends Error {
 }
 
 let processCount = 0;
-let consumerSerial = 0;
 
 /**
  * A worker you start yourself: a child process or a worker thread.
@@ -104,10 +103,8 @@ export class Process {
   readonly backend: Backend;
   readonly #target: TargetSpec;
   readonly #args: unknown[];
-  /** Unique key for the queues' bookkeeping (names may repeat). */
-  readonly #consumerId: string;
-  /** The queues in the arguments, held while this process may use them. */
-  #queues: Queue<unknown>[] = [];
+  /** This worker as a consumer of the owner's queues (the queues in its arguments are held while it may use them). */
+  readonly #queueClient: QueueClient;
   #child?: ChildProcess;
   #thread?: Worker;
   #exitCode: number | null = null;
@@ -134,11 +131,11 @@ export class Process {
     this.#target = toTarget(options.target);
     const args = options.args ?? [];
     if (!Array.isArray(args)) throw new InvalidOptionError("`args`", "Expected `args` to be an array of the target's arguments.");
-    this.#consumerId = `${this.name}#${++consumerSerial}`;
+    this.#queueClient = new QueueClient(this.name);
     // What a worker thread receives is a structured clone; a child process
     // gets a v8-serialised copy, which cannot carry shared memory.
     this.#args = encodeArgs(args, { allowQueues: true, sharedMemory: this.backend === "thread", to: this.name });
-    this.#queues = [...referencedQueueIds(this.#args)].map((id) => queueById(id)!).filter(Boolean);
+    this.#queueClient.hold(referencedQueueIds(this.#args));
   }
 
   /** Process id of the child (for a thread: this process's pid); undefined before start. */
@@ -301,24 +298,15 @@ export class Process {
       reply({ kind: "start", target: this.#target, args: this.#args, name: this.name });
     } else if (message.kind === "failed") {
       this.#workerError = message.error;
-    } else if (message.kind === "queue") {
-      const { requestId } = message;
-      serveQueueRequest(message, { id: this.#consumerId, name: this.name }).then(
-        (value) => reply({ kind: "queue-reply", requestId, ok: true, value }),
-        (error: Error) =>
-          reply({ kind: "queue-reply", requestId, ok: false, error: { name: error.name, message: error.message, option: (error as InvalidOptionError).option } }),
-      );
+    } else if (message.kind === "request") {
+      answerRequest(message.id, () => this.#queueClient.serve(message.operation), (answer) => reply({ kind: "answer", ...answer }));
     }
   }
 
   /** Records the outcome and tells the queues whether this consumer ended normally. */
   #settle(): void {
     const normal = this.#exitCode === 0 && !this.#workerError;
-    const orphaned: { queue: string; item: unknown }[] = [];
-    for (const queue of this.#queues) {
-      for (const item of queue.consumerEnded(this.#consumerId, normal, this.name)) orphaned.push({ queue: queue.name, item });
-    }
-    this.#queues = []; // let them go once this process is done with them
+    const orphaned = this.#queueClient.ended(normal);
     if (normal || this.#killedByUser) return;
     const reason = this.#workerError
       ? `its target threw ${this.#workerError.name}: ${this.#workerError.message}`
@@ -345,7 +333,7 @@ function malformed(message: unknown): string | undefined {
     const e = m.error as Record<string, unknown> | null;
     return typeof e === "object" && e !== null && typeof e.name === "string" && typeof e.message === "string" ? undefined : "a failure without name and message";
   }
-  if (m.kind === "queue") return malformedQueueRequest(m);
+  if (m.kind === "request") return isChannelRequest(m) ? malformedQueueRequest(m.operation) : "a request without an integer id and an operation";
   return `unknown kind ${describeValue(m.kind)}`;
 }
 

@@ -140,6 +140,13 @@ export interface JoinableQueueLike<T> extends QueueLike<T> {
   join(options?: QueueJoinOptions): Promise<boolean>;
 }
 
+/** An item a dead consumer had taken and not finished (see `Queue.orphans`). */
+export interface OrphanedItem<T> {
+  item: T;
+  /** Name of the process or thread that had taken it. */
+  consumer: string;
+}
+
 /** The marker a Queue becomes when it is sent to a worker. */
 export interface QueueReference {
   __khQueue: number;

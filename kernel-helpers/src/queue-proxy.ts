@@ -4,17 +4,13 @@
  * The proxy only checks what it can check locally (options, items that
  * cannot travel), so a mistake is reported in the worker that made it,
  * before the channel sees it. It does not know how requests travel: the
- * worker entry script gives it a `request` function.
+ * worker entry script gives it a `request` function (owner-channel.ts's
+ * PendingRequests over that worker's channel).
  */
-import { InvalidOptionError } from "./errors";
-import { checkSendable, UnsendableValueError } from "./sendable";
+import { checkSendable } from "./sendable";
 import {
   checkQueueJoinOptions,
   checkWaitOptions,
-  ExtraTaskDoneError,
-  QueueClosedError,
-  QueueEmpty,
-  QueueFull,
   type GetOptions,
   type JoinableQueueLike,
   type PutOptions,
@@ -24,7 +20,7 @@ import {
   type QueueRequest,
 } from "./queue-api";
 
-/** Sends a request to the owner; resolves with its answer, or rejects with the owner's error (see {@link rebuildQueueError}). */
+/** Sends a request to the owner; resolves with its answer, or rejects with the owner's error, rebuilt as its class (owner-channel.ts). */
 export type SendQueueRequest = (request: QueueRequest) => Promise<unknown>;
 
 /** A plain queue, seen from a worker. */
@@ -78,25 +74,4 @@ class JoinableQueueProxy<T> extends QueueProxy<T> implements JoinableQueueLike<T
 export function queueProxy(reference: QueueReference, request: SendQueueRequest): QueueLike<unknown> {
   const Proxy = reference.joinable ? JoinableQueueProxy : QueueProxy;
   return new Proxy(reference.__khQueue, reference.name, request);
-}
-
-const QUEUE_ERRORS = new Map<string, new (message: string) => Error>([
-  ["QueueEmpty", QueueEmpty],
-  ["QueueFull", QueueFull],
-  ["QueueClosedError", QueueClosedError],
-  ["ExtraTaskDoneError", ExtraTaskDoneError],
-]);
-
-/**
- * The owner's refusal, as the error class it was in the owner, so that
- * `instanceof QueueEmpty` works in the worker too.
- */
-export function rebuildQueueError(error: { name: string; message: string; option?: string }): Error {
-  const QueueError = QUEUE_ERRORS.get(error.name);
-  if (QueueError) return new QueueError(error.message);
-  if (error.name === "UnsendableValueError") return new UnsendableValueError(error.option ?? "item", error.message);
-  if (error.name === "InvalidOptionError") return new InvalidOptionError(error.option ?? "options", error.message);
-  const rebuilt = new Error(error.message);
-  rebuilt.name = error.name;
-  return rebuilt;
 }

@@ -1,55 +1,82 @@
 /**
- * The owner's side of workers' queue requests: each request, checked for its
- * form, becomes a call on the owner's queue on behalf of that worker, so the
- * owner keeps deciding alone (exactly-once delivery, items in hand, waiting
- * puts, the joinable count). The caller sends back what the promise settles
- * with.
+ * The owner's side of workers' queue requests (owner-channel.ts): one
+ * {@link QueueClient} per worker turns each request, checked for its form,
+ * into a call on the owner's queue on behalf of that worker, so the owner
+ * keeps deciding alone (exactly-once delivery, items in hand, waiting puts,
+ * the joinable count), and settles the worker's share when it ends.
  */
-import { JoinableQueue } from "./joinable-queue";
-import { queueById } from "./queue";
+import { ownerSide, queueById, type Queue } from "./queue";
 import { QUEUE_OPERATIONS, type QueueRequest } from "./queue-api";
 import { describeValue } from "./validate";
 
-/** The worker asking: its unique id (for the bookkeeping) and its name (for messages). */
-export interface QueueClient {
-  id: string;
-  name: string;
-}
+let clientCount = 0;
 
-/**
- * Does what a worker asked of a queue of this process.
- * @returns a promise for the answer (the item of a `get`, the size...), or a
- *   rejection with the error the worker's call should reject with.
- */
-export function serveQueueRequest(request: QueueRequest, client: QueueClient): Promise<unknown> {
-  const queue = queueById(request.queueId);
-  if (!queue) return Promise.reject(new Error(`No queue with id ${request.queueId} in the owner process.`));
-  const waiting = { block: request.block, timeoutMs: request.timeoutMs };
-  switch (request.op) {
-    case "put":
-      return queue.putFor(client.id, client.name, request.item, waiting);
-    case "get":
-      return queue.getFor(client.id, waiting);
-    case "size":
-      return Promise.resolve(queue.length);
-    case "full":
-      return queue.full();
-    case "taskDone":
-      try {
-        queue.taskDoneFor(client.id);
-        return Promise.resolve(undefined);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    case "join":
-      if (queue instanceof JoinableQueue) return queue.joinFor(client.id, { timeoutMs: request.timeoutMs });
-      return Promise.reject(new Error(`Queue "${queue.name}" is not joinable: create it as a JoinableQueue to join it.`));
+/** One worker (a Process, a pool worker) as a consumer of this process's queues. */
+export class QueueClient {
+  /** Unique key for the queues' bookkeeping (names may repeat). */
+  readonly id: string;
+  /** The queues this worker may use, held strongly (the registry is weak) until it ends. */
+  readonly #queues = new Set<Queue<unknown>>();
+
+  /** @param name - the worker's name, for messages. */
+  constructor(readonly name: string) {
+    this.id = `${name}#${++clientCount}`;
+  }
+
+  /** Holds the queues with these ids (those in the worker's arguments), so that they live as long as it may use them. */
+  hold(queueIds: Iterable<number>): void {
+    for (const id of queueIds) {
+      const queue = queueById(id);
+      if (queue) this.#queues.add(queue);
+    }
+  }
+
+  /**
+   * Does what the worker asked of a queue of this process.
+   * @returns the answer (the item of a `get`, the size...), or a rejection
+   *   (or a throw) with the error the worker's call should reject with.
+   */
+  serve(request: QueueRequest): Promise<unknown> {
+    const queue = queueById(request.queueId);
+    if (!queue) return Promise.reject(new Error(`No queue with id ${request.queueId} in the owner process.`));
+    this.#queues.add(queue);
+    const waiting = { block: request.block, timeoutMs: request.timeoutMs };
+    switch (request.op) {
+      case "put":
+        return ownerSide.put(queue, this.id, this.name, request.item, waiting);
+      case "get":
+        return ownerSide.get(queue, this.id, waiting);
+      case "size":
+        return Promise.resolve(queue.length);
+      case "full":
+        return queue.full();
+      case "taskDone":
+        return Promise.resolve(ownerSide.taskDone(queue, this.id));
+      case "join":
+        return ownerSide.join(queue, this.id, { timeoutMs: request.timeoutMs });
+    }
+  }
+
+  /**
+   * The worker ended. Normally: the items it took are done (on a joinable
+   * queue, those it marked done). Otherwise they become the queues' orphans.
+   * Either way its waiting calls are withdrawn and the queues let go.
+   * @returns the orphaned items, with their queue's name (for the crash's message).
+   */
+  ended(normally: boolean): { queue: string; item: unknown }[] {
+    const orphaned: { queue: string; item: unknown }[] = [];
+    for (const queue of this.#queues) {
+      for (const item of ownerSide.consumerEnded(queue, this.id, normally, this.name)) orphaned.push({ queue: queue.name, item });
+    }
+    this.#queues.clear();
+    return orphaned;
   }
 }
 
-/** What is wrong with a queue request from a worker, or undefined if it is well formed. */
-export function malformedQueueRequest(m: Record<string, unknown>): string | undefined {
-  if (!Number.isSafeInteger(m.requestId) || !Number.isSafeInteger(m.queueId)) return "a queue request without integer ids";
+/** What is wrong with a queue operation from a worker, or undefined if it is well formed. */
+export function malformedQueueRequest(operation: unknown): string | undefined {
+  const m = operation as Record<string, unknown>;
+  if (!Number.isSafeInteger(m.queueId)) return "a queue request without an integer queue id";
   if (!(QUEUE_OPERATIONS as readonly unknown[]).includes(m.op)) return `unknown queue operation ${describeValue(m.op)}`;
   if (m.timeoutMs !== undefined && !Number.isSafeInteger(m.timeoutMs)) return "a non-integer timeout";
   if (m.block !== undefined && typeof m.block !== "boolean") return "a non-boolean block flag";

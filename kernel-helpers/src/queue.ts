@@ -6,11 +6,11 @@
  * Python's `taskDone()`/`join()` counting.
  *
  * Design: the queue lives in the process that created it (its owner). A
- * worker holds a proxy (queue-proxy.ts) whose calls are messages to the
- * owner, answered one by one. Because the owner alone decides which `get`
- * receives which item and which waiting `put` gets room (and runs the
- * timeouts too), an item is delivered exactly once, however many producers
- * and consumers there are.
+ * worker holds a proxy (queue-proxy.ts) whose calls are requests to the
+ * owner (owner-channel.ts), served for that worker by queue-service.ts.
+ * The owner alone decides which `get` receives which item and which waiting
+ * `put` gets room (and runs the timeouts), so an item is delivered exactly
+ * once, however many producers and consumers there are.
  *
  * Items a consumer has taken: an item counts as *in hand* from the moment a
  * worker's `get` receives it until that worker calls `get` again, calls
@@ -21,11 +21,8 @@
  * error, and `queue.requeueOrphans()` puts it back if the task is safe to
  * repeat.
  *
- * Shutting down: `shutdown()` (alias `close()`, its name before) is Python
- * 3.13's `queue.Queue.shutdown()`: no more puts, and getters are released
- * once the queue is empty. Python's multiprocessing `Queue.close()` is a
- * different thing (this process will put no more; getters keep waiting),
- * which a queue owned by one process does not need.
+ * Shutting down: `shutdown()` (alias `close()`) is Python 3.13's
+ * `queue.Queue.shutdown()`, not multiprocessing's `Queue.close()` (see there).
  */
 import { checkSendable } from "./sendable";
 import {
@@ -35,21 +32,16 @@ import {
   QueueEmpty,
   QueueFull,
   type GetOptions,
+  type OrphanedItem,
   type PutOptions,
+  type QueueJoinOptions,
   type QueueLike,
   type QueueOptions,
   type QueueReference,
 } from "./queue-api";
 
 export { QueueEmpty, QueueFull, QueueClosedError, ExtraTaskDoneError, isQueueReference } from "./queue-api";
-export type { GetOptions, PutOptions, QueueOptions, QueueJoinOptions, QueueLike, JoinableQueueLike, QueueReference } from "./queue-api";
-
-/** An item a dead consumer had taken and not finished. */
-export interface OrphanedItem<T> {
-  item: T;
-  /** Name of the process or thread that had taken it. */
-  consumer: string;
-}
+export type { GetOptions, OrphanedItem, PutOptions, QueueOptions, QueueJoinOptions, QueueLike, JoinableQueueLike, QueueReference } from "./queue-api";
 
 /** A `get` or a `put` waiting in the owner, on behalf of a consumer (by its unique id). */
 interface Waiter<V> {
@@ -62,7 +54,7 @@ interface Putter<T> extends Waiter<void> {
   item: T;
 }
 
-/** @internal The consumer id of the owner itself (its items in hand are not tracked). */
+/** The consumer id of the owner itself (its items in hand are not tracked). */
 export const OWNER = "(owner)";
 const NO_WAIT = { block: true, timeoutMs: undefined } as const;
 
@@ -72,17 +64,33 @@ const queues = new Map<number, WeakRef<Queue<unknown>>>();
 const forget = new FinalizationRegistry<number>((id) => queues.delete(id));
 let nextId = 1;
 
-/** @internal The owner's queue with this id, for routing workers' requests. */
+/** The owner's queue with this id, for routing workers' requests. */
 export function queueById(id: number): Queue<unknown> | undefined {
   return queues.get(id)?.deref();
 }
 
-/** @internal Removes a waiting call from `list` and stops its timer. */
+/** Removes a waiting call from `list` and stops its timer. */
 export function withdraw<W extends { timer?: NodeJS.Timeout }>(list: W[], entry: W): void {
   clearTimeout(entry.timer);
   const index = list.indexOf(entry);
   if (index >= 0) list.splice(index, 1);
 }
+
+/**
+ * The owner's side, on behalf of a consumer (by its unique id): for
+ * queue-service.ts and collect-results.ts only, not a Queue's API. Set by the
+ * class's static block, which reaches its protected methods.
+ */
+export interface QueueOwnerSide {
+  put(queue: Queue<unknown>, consumer: string, by: string, item: unknown, options?: PutOptions): Promise<void>;
+  get(queue: Queue<unknown>, consumer: string, options?: GetOptions): Promise<unknown>;
+  taskDone(queue: Queue<unknown>, consumer: string): void;
+  join(queue: Queue<unknown>, consumer: string, options?: QueueJoinOptions): Promise<boolean>;
+  consumerEnded(queue: Queue<unknown>, consumer: string, normally: boolean, name: string): unknown[];
+  /** Withdraws the owner's waiting gets (they never settle), e.g. after a race was lost. */
+  abandonOwnerGets(queue: Queue<unknown>): void;
+}
+export let ownerSide!: QueueOwnerSide;
 
 /**
  * A first-in, first-out queue shared with workers started by {@link Process}.
@@ -108,6 +116,19 @@ export class Queue<T> implements QueueLike<T> {
   readonly #inHand = new Map<string, T[]>();
   readonly #orphans: OrphanedItem<T>[] = [];
   #closed = false;
+
+  static {
+    ownerSide = {
+      put: (queue, consumer, by, item, options) => queue.putFor(consumer, by, item, options),
+      get: (queue, consumer, options) => queue.getFor(consumer, options),
+      taskDone: (queue, consumer) => queue.taskDoneFor(consumer),
+      join: (queue, consumer, options) => queue.joinFor(consumer, options),
+      consumerEnded: (queue, consumer, normally, name) => queue.consumerEnded(consumer, normally, name),
+      abandonOwnerGets: (queue) => {
+        for (const getter of queue.#getters.filter((w) => w.consumer === OWNER)) withdraw(queue.#getters, getter);
+      },
+    };
+  }
 
   /**
    * @param name - shown in messages; default `queue-<id>`. Or give every
@@ -232,11 +253,11 @@ export class Queue<T> implements QueueLike<T> {
   }
 
   /**
-   * @internal A put on behalf of a consumer (`by` names it in errors). The
-   * item must be able to reach any consumer, thread or process: data only,
-   * and no shared memory (a queue copies its items).
+   * A put on behalf of a consumer (`by` names it in errors). The item must be
+   * able to reach any consumer, thread or process: data only, and no shared
+   * memory (a queue copies its items).
    */
-  putFor(consumer: string, by: string, item: T, options?: PutOptions): Promise<void> {
+  protected putFor(consumer: string, by: string, item: T, options?: PutOptions): Promise<void> {
     try {
       const { block, timeoutMs } = options === undefined ? NO_WAIT : checkWaitOptions(options, "put");
       if (this.#closed) throw new QueueClosedError(`Queue "${this.name}" is shut down: no more items can be put (by ${by}).`);
@@ -262,8 +283,8 @@ export class Queue<T> implements QueueLike<T> {
     }
   }
 
-  /** @internal A get on behalf of `consumer`, with the owner's bookkeeping of items in hand. */
-  getFor(consumer: string, options?: GetOptions): Promise<T> {
+  /** A get on behalf of `consumer`, with the owner's bookkeeping of items in hand. */
+  protected getFor(consumer: string, options?: GetOptions): Promise<T> {
     try {
       const { block, timeoutMs } = options === undefined ? NO_WAIT : checkWaitOptions(options, "get");
       return this.#get(consumer, block, timeoutMs);
@@ -272,19 +293,24 @@ export class Queue<T> implements QueueLike<T> {
     }
   }
 
-  /** @internal `taskDone()` on behalf of a consumer: on this plain queue, it is done with every item it holds. */
-  taskDoneFor(consumer: string): void {
+  /** `taskDone()` on behalf of a consumer: on this plain queue, it is done with every item it holds. */
+  protected taskDoneFor(consumer: string): void {
     this.releaseHeld(consumer, "all");
   }
 
+  /** `join()` on behalf of a consumer: only a JoinableQueue has it. */
+  protected joinFor(_consumer: string, _options?: QueueJoinOptions): Promise<boolean> {
+    return Promise.reject(new Error(`Queue "${this.name}" is not joinable: create it as a JoinableQueue to join it.`));
+  }
+
   /**
-   * @internal A consumer (by its unique id) ended. Normal end: its items are
+   * A consumer (by its unique id) ended. Normal end: its items are
    * done (on a joinable queue, only those it marked done). Otherwise they
    * become orphans under `name`, returned so the crash can name them. Either
    * way its waiting `get`s and `put`s are withdrawn, so no item is handed to
    * a dead worker, and none is put by one.
    */
-  consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
+  protected consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
     for (const getter of this.#getters.filter((w) => w.consumer === consumer)) withdraw(this.#getters, getter);
     for (const putter of this.#putters.filter((w) => w.consumer === consumer)) withdraw(this.#putters, putter);
     const items = this.#inHand.get(consumer) ?? [];
@@ -294,25 +320,20 @@ export class Queue<T> implements QueueLike<T> {
     return items;
   }
 
-  /** @internal Withdraws the owner's waiting gets (they never settle), e.g. after a race was lost. */
-  abandonOwnerGets(): void {
-    for (const getter of this.#getters.filter((w) => w.consumer === OWNER)) withdraw(this.#getters, getter);
-  }
-
   /** The marker sent to workers in place of this queue. */
   toReference(): QueueReference {
     return { __khQueue: this.id, name: this.name };
   }
 
-  /** @internal Called once for each item a put adds (a JoinableQueue counts them). */
+  /** Called once for each item a put adds (a JoinableQueue counts them). */
   protected itemAdded(): void {}
 
-  /** @internal Whether an item stays in hand until `taskDone()` (a JoinableQueue), rather than until the consumer's next get. */
+  /** Whether an item stays in hand until `taskDone()` (a JoinableQueue), rather than until the consumer's next get. */
   protected get keepsItemsUntilTaskDone(): boolean {
     return false;
   }
 
-  /** @internal The consumer is done with the oldest item it holds, or with all of them. */
+  /** The consumer is done with the oldest item it holds, or with all of them. */
   protected releaseHeld(consumer: string, which: "oldest" | "all"): void {
     const held = this.#inHand.get(consumer);
     if (which === "oldest" && held && held.length > 1) held.shift();

@@ -11,7 +11,8 @@ import { FrameReader, writeFrame } from "../frames";
 import "../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
-import { queueProxy, rebuildQueueError } from "../queue-proxy";
+import { queueProxy } from "../queue-proxy";
+import { PendingRequests } from "../owner-channel";
 import type { QueueRequest } from "../queue-api";
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -29,16 +30,11 @@ const send = (message: FromWorker, written?: () => void): void => {
   }
 };
 
-const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-let nextRequestId = 1;
+const requests = new PendingRequests();
 
-/** Asks the owner to do a queue operation (see queue-proxy.ts); the answer comes in a queue-reply. */
-function request(message: QueueRequest): Promise<unknown> {
-  const requestId = nextRequestId++;
-  return new Promise((resolve, reject) => {
-    pending.set(requestId, { resolve, reject });
-    send({ kind: "queue", requestId, ...message });
-  });
+/** Asks the owner to do a queue operation (see queue-proxy.ts); the answer comes back with the request's id (owner-channel.ts). */
+function request(operation: QueueRequest): Promise<unknown> {
+  return requests.request((id) => send({ kind: "request", id, operation }));
 }
 
 function resolveTarget(target: TargetSpec): AnyFunction {
@@ -81,11 +77,7 @@ function onMessage(message: ToWorker): void {
     void start(message);
     return;
   }
-  const waiter = pending.get(message.requestId);
-  if (!waiter) return;
-  pending.delete(message.requestId);
-  if (message.ok) waiter.resolve(message.value);
-  else waiter.reject(rebuildQueueError(message.error));
+  requests.settle(message);
 }
 
 process.on("uncaughtException", fail);
