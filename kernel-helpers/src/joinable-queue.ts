@@ -17,8 +17,8 @@ interface Joiner {
 
 /**
  * A queue whose items are marked done one by one, so the producer can wait
- * for the work, not only for the queue to be empty. Pass it in a process's
- * `args` like a {@link Queue}: the worker's proxy has `taskDone()` and `join()`.
+ * for the work, not only for the queue to be empty. Pass it to workers like a
+ * {@link Queue}: the worker's proxy has `taskDone()` and `join()`.
  *
  * An item stays in its consumer's hand until `taskDone()` (not until the
  * consumer's next `get`, as on a plain queue): if the consumer ends without

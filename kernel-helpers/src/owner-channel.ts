@@ -27,6 +27,7 @@
 import { InvalidOptionError } from "./errors";
 import { ExtraTaskDoneError, QueueClosedError, QueueEmpty, QueueFull } from "./queue-api";
 import { UnsendableValueError } from "./sendable";
+import { fromJsonWire, toJsonWire } from "./wire";
 
 /** A request: the id the peer gave it, and what it asks. */
 export interface ChannelRequest<O = unknown> {
@@ -72,6 +73,20 @@ export function rebuildChannelError(error: Partial<ChannelError> | undefined): E
   const rebuilt = new Error(message);
   rebuilt.name = name;
   return rebuilt;
+}
+
+/**
+ * A value (a queue item, an answer's value) made ready for a channel:
+ * unchanged, or over Node's JSON channel (a process pool's IPC) in v8's
+ * format inside the JSON (wire.ts), so that it arrives as it was sent.
+ */
+export function packValue(value: unknown, viaJson: boolean): unknown {
+  return viaJson ? toJsonWire([value], false) : value;
+}
+
+/** The value {@link packValue} packed. */
+export function unpackValue(value: unknown, viaJson: boolean): unknown {
+  return viaJson ? (fromJsonWire(value) as unknown[])[0] : value;
 }
 
 /** True for a message of the form of {@link ChannelRequest} (what its operation means is for the owner to check). */

@@ -20,6 +20,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Backend } from "./pool-options";
+import { QueueClient } from "./queue-service";
 
 /** The worker entry script, next to this module once compiled (never relative to the notebook's folder). */
 const WORKER_SCRIPT = path.join(__dirname, "workers", "pool-worker.js");
@@ -55,9 +56,43 @@ function forward(stream: NodeJS.ReadableStream | null | undefined, to: "stdout" 
   stream?.on("data", (chunk: Buffer | string) => process[to].write(chunk));
 }
 
-/** Starts a worker of `backend`. It is idle (not holding the process open) until `keepAlive(true)`. */
+/**
+ * Starts a worker of `backend`. It is idle (not holding the process open) until `keepAlive(true)`.
+ *
+ * A Queue in a task's arguments reaches the worker as a proxy (queue-proxy.ts);
+ * its requests are answered here, on behalf of this worker (a QueueClient:
+ * queue-service.ts), and never reach `events`. What a task took from a plain
+ * queue is done once the task answers; what the worker holds when it ends
+ * (a joinable queue's items not marked done, or any item if it crashed or
+ * was stopped in the middle of a task) becomes the queue's orphans.
+ */
 export function startPoolWorker(backend: Backend, events: WorkerEvents): PoolWorkerHandle {
-  return backend === "thread" ? startThread(events) : startProcess(events);
+  const queues = new QueueClient(`a ${backend} pool worker`, backend === "process");
+  let busy = false;
+  let stoppedWhileIdle: boolean | undefined;
+  const answer = (message: unknown): void => worker.send(message);
+  const worker: PoolWorkerHandle = (backend === "thread" ? startThread : startProcess)({
+    message: (message) => {
+      if (queues.take(message, answer)) return;
+      queues.workDone(); // messages are in order: this job's requests were all served before its answer
+      events.message(message);
+    },
+    exit: (exit) => {
+      queues.ended(stoppedWhileIdle === true);
+      events.exit(exit);
+    },
+  });
+  return {
+    send: worker.send,
+    keepAlive: (nowBusy) => {
+      busy = nowBusy;
+      worker.keepAlive(nowBusy);
+    },
+    kill: () => {
+      stoppedWhileIdle ??= !busy;
+      return worker.kill();
+    },
+  };
 }
 
 function startThread(events: WorkerEvents): PoolWorkerHandle {

@@ -70,6 +70,8 @@ export class Pool {
   readonly #signals = new SignalWatch();
   /** How arguments are checked and encoded for this pool's workers. */
   readonly #encoding: EncodeOptions;
+  /** The queues passed to tasks, held while workers may use them (their workers' requests are served in pool-worker-handle.ts). */
+  readonly #queues = new Set<object>();
 
   /**
    * Starts a pool. Workers start right away, as in Python.
@@ -82,7 +84,7 @@ export class Pool {
     const checked = checkPoolOptions(options, os.availableParallelism());
     this.workers = checked.workers;
     this.backend = checked.backend;
-    this.#encoding = { allowQueues: false, sharedMemory: this.backend === "thread", to: "a worker" };
+    this.#encoding = { sharedMemory: this.backend === "thread", to: "a worker", onQueue: (queue) => this.#queues.add(queue) };
     const initializer = checked.initializer === undefined
       ? undefined
       : { spec: initializerSpec(checked.initializer), args: this.#encode(checked.initargs, "initargs") };

@@ -8,7 +8,7 @@ import type { ChannelAnswer, ChannelRequest } from "./owner-channel";
 import { connectManager, isManagerReference, Manager, type ManagerProxy } from "./manager";
 import { types } from "node:util";
 import type { TaskSpec } from "./task-spec";
-import { inspectSendable, isJsonPrimitive, UnsendableValueError } from "./sendable";
+import { inspectSendable, isJsonPrimitive } from "./sendable";
 
 /** What a process runs: a named task, an inline function's source, or an export of a module file. */
 export type TargetSpec = TaskSpec | { kind: "module"; path: string; exportName: string; name: string };
@@ -72,20 +72,19 @@ const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== "object
 
 /** Options of {@link encodeValue}. */
 export interface EncodeOptions {
-  /** False for Pool tasks, whose workers have no queue channel. */
-  allowQueues: boolean;
   /** False when the value goes to a child process (no shared memory). */
   sharedMemory: boolean;
   /** The destination, for messages: "a worker", "Process-1"... */
   to: string;
+  /** Called with each Queue found, so the sender can hold it while workers may use it (the registry of queues is weak). */
+  onQueue?: (queue: Queue<unknown>) => void;
 }
 
 /**
  * Checks that `value` can travel (see {@link checkSendable}) and replaces
  * every {@link Queue} and {@link Manager} inside it by its reference.
  * @param where - the name of the value in messages, e.g. `args` or `items[3]`.
- * @throws UnsendableValueError naming the path to the part that cannot be
- *   sent, or a Queue given where queues are not allowed.
+ * @throws UnsendableValueError naming the path to the part that cannot be sent.
  */
 export function encodeValue(value: unknown, where: string, options: EncodeOptions): unknown {
   return inspectAndEncode(value, where, options).value;
@@ -108,12 +107,7 @@ export function inspectAndEncode(value: unknown, where: string, options: EncodeO
   const encoded = mapDeep(value, (v) => {
     if (v instanceof Manager) return v.reference();
     if (!(v instanceof Queue)) return undefined;
-    if (!options.allowQueues) {
-      throw new UnsendableValueError(
-        where,
-        `Queue "${v.name}" cannot be passed to a Pool task (it is in ${where}): a Pool returns results directly (use a Process for queue-fed workers).`,
-      );
-    }
+    options.onQueue?.(v as Queue<unknown>);
     return v.toReference();
   });
   return { value: encoded, jsonSafe };

@@ -12,8 +12,7 @@ import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError, ProtocolError } from "./errors";
 import { FrameReader, writeFrame } from "./frames";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
-import { answerRequest, isChannelRequest } from "./owner-channel";
-import { malformedQueueRequest, QueueClient } from "./queue-service";
+import { malformedQueueMessage, QueueClient } from "./queue-service";
 import { checkBoolean, checkKnownOptions } from "./known-options";
 import { toTaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
@@ -134,7 +133,7 @@ export class Process {
     this.#queueClient = new QueueClient(this.name);
     // What a worker thread receives is a structured clone; a child process
     // gets a v8-serialised copy, which cannot carry shared memory.
-    this.#args = encodeArgs(args, { allowQueues: true, sharedMemory: this.backend === "thread", to: this.name });
+    this.#args = encodeArgs(args, { sharedMemory: this.backend === "thread", to: this.name });
     this.#queueClient.hold(referencedQueueIds(this.#args));
   }
 
@@ -299,7 +298,7 @@ export class Process {
     } else if (message.kind === "failed") {
       this.#workerError = message.error;
     } else if (message.kind === "request") {
-      answerRequest(message.id, () => this.#queueClient.serve(message.operation), (answer) => reply({ kind: "answer", ...answer }));
+      this.#queueClient.take(message, reply);
     }
   }
 
@@ -333,7 +332,7 @@ function malformed(message: unknown): string | undefined {
     const e = m.error as Record<string, unknown> | null;
     return typeof e === "object" && e !== null && typeof e.name === "string" && typeof e.message === "string" ? undefined : "a failure without name and message";
   }
-  if (m.kind === "request") return isChannelRequest(m) ? malformedQueueRequest(m.operation) : "a request without an integer id and an operation";
+  if (m.kind === "request") return malformedQueueMessage(m);
   return `unknown kind ${describeValue(m.kind)}`;
 }
 

@@ -7,6 +7,7 @@
  * worker entry script gives it a `request` function (owner-channel.ts's
  * PendingRequests over that worker's channel).
  */
+import { PendingRequests, packValue, unpackValue } from "./owner-channel";
 import { checkSendable } from "./sendable";
 import {
   checkQueueJoinOptions,
@@ -74,4 +75,40 @@ class JoinableQueueProxy<T> extends QueueProxy<T> implements JoinableQueueLike<T
 export function queueProxy(reference: QueueReference, request: SendQueueRequest): QueueLike<unknown> {
   const Proxy = reference.joinable ? JoinableQueueProxy : QueueProxy;
   return new Proxy(reference.__khQueue, reference.name, request);
+}
+
+/**
+ * The worker's side of its queues, for any worker (a Process, a pool worker
+ * of either backend): proxies for the queue references in its arguments,
+ * whose requests go out with `send` as `{ kind: "request", id, operation }`,
+ * and the owner's answers (`kind: "answer"`), which settle them.
+ */
+export class WorkerQueues {
+  readonly #requests = new PendingRequests();
+
+  /**
+   * @param send - sends a message to the owner on this worker's channel.
+   * @param viaJson - the channel is Node's JSON IPC (a process pool's worker): items and values travel packed.
+   */
+  constructor(
+    private readonly send: (message: object) => void,
+    private readonly viaJson = false,
+  ) {}
+
+  /** The proxy for a queue reference found in the arguments (for decodeArgs). */
+  readonly proxy = (reference: QueueReference): QueueLike<unknown> =>
+    queueProxy(reference, (operation) =>
+      this.#requests.request((id) => {
+        const packed = operation.item === undefined ? operation : { ...operation, item: packValue(operation.item, this.viaJson) };
+        this.send({ kind: "request", id, operation: packed });
+      }),
+    );
+
+  /** Takes `message` if it is an answer to one of these requests. @returns false for any other message. */
+  take(message: unknown): boolean {
+    const m = message as { kind?: unknown; ok?: unknown; value?: unknown } | null;
+    if (typeof m !== "object" || m === null || m.kind !== "answer") return false;
+    this.#requests.settle(m.ok === true ? { ...m, value: unpackValue(m.value, this.viaJson) } : m);
+    return true;
+  }
 }

@@ -5,6 +5,8 @@
  * keeps deciding alone (exactly-once delivery, items in hand, waiting puts,
  * the joinable count), and settles the worker's share when it ends.
  */
+import { ProtocolError } from "./errors";
+import { answerRequest, isChannelRequest, packValue, unpackValue, type ChannelAnswer } from "./owner-channel";
 import { ownerSide, queueById, type Queue } from "./queue";
 import { QUEUE_OPERATIONS, type QueueRequest } from "./queue-api";
 import { describeValue } from "./validate";
@@ -18,9 +20,37 @@ export class QueueClient {
   /** The queues this worker may use, held strongly (the registry is weak) until it ends. */
   readonly #queues = new Set<Queue<unknown>>();
 
-  /** @param name - the worker's name, for messages. */
-  constructor(readonly name: string) {
+  /**
+   * @param name - the worker's name, for messages.
+   * @param viaJson - its channel is Node's JSON IPC (a process pool's worker): items and values travel packed.
+   */
+  constructor(
+    readonly name: string,
+    private readonly viaJson = false,
+  ) {
     this.id = `${name}#${++clientCount}`;
+  }
+
+  /**
+   * Takes `message` if it is a queue request (`kind: "request"`): serves it
+   * and sends the answer (`kind: "answer"`) with `send` once it settles. A
+   * malformed request is answered with a ProtocolError when it has an id,
+   * else dropped; the owner and its queues are unharmed either way.
+   * @returns false for any other message.
+   */
+  take(message: unknown, send: (answer: { kind: "answer" } & ChannelAnswer) => void): boolean {
+    if ((message as { kind?: unknown } | null)?.kind !== "request") return false;
+    const problem = malformedQueueMessage(message);
+    const { id, operation } = message as { id: number; operation: QueueRequest };
+    const reply = (answer: ChannelAnswer): void => send({ kind: "answer", ...(answer.ok ? { ...answer, value: packValue(answer.value, this.viaJson) } : answer) });
+    if (problem === undefined) {
+      answerRequest(id, () => this.#serve(operation.item === undefined ? operation : { ...operation, item: unpackValue(operation.item, this.viaJson) }), reply);
+    } else if (Number.isSafeInteger(id)) {
+      answerRequest(id, () => {
+        throw new ProtocolError(`${this.name} sent a malformed queue request (${problem}).`);
+      }, reply);
+    }
+    return true;
   }
 
   /** Holds the queues with these ids (those in the worker's arguments), so that they live as long as it may use them. */
@@ -36,7 +66,7 @@ export class QueueClient {
    * @returns the answer (the item of a `get`, the size...), or a rejection
    *   (or a throw) with the error the worker's call should reject with.
    */
-  serve(request: QueueRequest): Promise<unknown> {
+  #serve(request: QueueRequest): Promise<unknown> {
     const queue = queueById(request.queueId);
     if (!queue) return Promise.reject(new Error(`No queue with id ${request.queueId} in the owner process.`));
     this.#queues.add(queue);
@@ -58,6 +88,15 @@ export class QueueClient {
   }
 
   /**
+   * A piece of the worker's work ended (a pool task answered): on a plain
+   * queue, the items it took are done, as when a Process ends normally; on
+   * a joinable queue they stay in hand until `taskDone()`.
+   */
+  workDone(): void {
+    for (const queue of this.#queues) ownerSide.workDone(queue, this.id);
+  }
+
+  /**
    * The worker ended. Normally: the items it took are done (on a joinable
    * queue, those it marked done). Otherwise they become the queues' orphans.
    * Either way its waiting calls are withdrawn and the queues let go.
@@ -71,6 +110,11 @@ export class QueueClient {
     this.#queues.clear();
     return orphaned;
   }
+}
+
+/** What is wrong with a `kind: "request"` message from a worker, or undefined if it is well formed. */
+export function malformedQueueMessage(message: unknown): string | undefined {
+  return isChannelRequest(message) ? malformedQueueRequest(message.operation) : "a request without an integer id and an operation";
 }
 
 /** What is wrong with a queue operation from a worker, or undefined if it is well formed. */

@@ -1,5 +1,5 @@
 /**
- * `Queue`: a FIFO shared by the notebook and every `Process` it starts, with
+ * `Queue`: a FIFO shared by the notebook and its workers (Processes, Pool tasks), with
  * the API of Python's `multiprocessing.Queue`: `put` and `get` with `block`
  * and `timeout`, `putNowait`/`getNowait`, `maxsize` with `full()`, and the
  * `QueueEmpty`/`QueueFull` errors. `JoinableQueue` (joinable-queue.ts) adds
@@ -76,25 +76,24 @@ export function withdraw<W extends { timer?: NodeJS.Timeout }>(list: W[], entry:
   if (index >= 0) list.splice(index, 1);
 }
 
-/**
- * The owner's side, on behalf of a consumer (by its unique id): for
- * queue-service.ts and collect-results.ts only, not a Queue's API. Set by the
- * class's static block, which reaches its protected methods.
- */
+/** The owner's side, per consumer (by unique id): not a Queue's API; for queue-service.ts and collect-results.ts, set by the class's static block. */
 export interface QueueOwnerSide {
   put(queue: Queue<unknown>, consumer: string, by: string, item: unknown, options?: PutOptions): Promise<void>;
   get(queue: Queue<unknown>, consumer: string, options?: GetOptions): Promise<unknown>;
   taskDone(queue: Queue<unknown>, consumer: string): void;
   join(queue: Queue<unknown>, consumer: string, options?: QueueJoinOptions): Promise<boolean>;
   consumerEnded(queue: Queue<unknown>, consumer: string, normally: boolean, name: string): unknown[];
+  /** The consumer finished a piece of work (a pool task): on a plain queue, what it took is done. */
+  workDone(queue: Queue<unknown>, consumer: string): void;
   /** Withdraws the owner's waiting gets (they never settle), e.g. after a race was lost. */
   abandonOwnerGets(queue: Queue<unknown>): void;
 }
 export let ownerSide!: QueueOwnerSide;
 
 /**
- * A first-in, first-out queue shared with workers started by {@link Process}.
- * Pass it in a process's `args`; the worker receives a proxy with the same methods.
+ * A first-in, first-out queue shared with workers: pass it in a
+ * {@link Process}'s `args`, a Pool task's arguments or a Pool's `initargs`;
+ * the worker receives a proxy with the same methods.
  *
  * @example
  * const results = new Queue<[number, number]>("results");
@@ -124,6 +123,7 @@ export class Queue<T> implements QueueLike<T> {
       taskDone: (queue, consumer) => queue.taskDoneFor(consumer),
       join: (queue, consumer, options) => queue.joinFor(consumer, options),
       consumerEnded: (queue, consumer, normally, name) => queue.consumerEnded(consumer, normally, name),
+      workDone: (queue, consumer) => void (queue.keepsItemsUntilTaskDone || queue.releaseHeld(consumer, "all")),
       abandonOwnerGets: (queue) => {
         for (const getter of queue.#getters.filter((w) => w.consumer === OWNER)) withdraw(queue.#getters, getter);
       },

@@ -13,6 +13,7 @@ import { isMainThread, parentPort } from "node:worker_threads";
 import "../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask, type TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
+import { WorkerQueues } from "../queue-proxy";
 import { inspectSendable } from "../sendable";
 import { fromJsonWire, toJsonWire } from "../wire";
 import { describeValue } from "../validate";
@@ -32,6 +33,9 @@ const reply: (message: unknown, transfer?: ArrayBuffer[]) => void = inChildProce
   ? (message) => void process.send!(message)
   : (message, transfer) => parentPort!.postMessage(message, transfer);
 
+// A Queue in a task's arguments (or the initializer's) arrives as a proxy whose requests the pool answers (queue-proxy.ts)
+const queues = new WorkerQueues((message) => reply(message), inChildProcess);
+
 /**
  * Runs the task on each argument list and returns the message that answers
  * with the list of results (in a child process: as JSON when JSON carries
@@ -48,7 +52,7 @@ async function runChunk(spec: TaskSpec, argsList: unknown[], back: boolean): Pro
   const results: unknown[] = [];
   let jsonSafe = true;
   for (let i = 0; i < argsList.length; i++) {
-    const args = decodeArgs(fromJsonWire(argsList[i]), refuseQueue) as unknown[];
+    const args = decodeArgs(fromJsonWire(argsList[i]), queues.proxy) as unknown[];
     let result = task(...args);
     if (isThenable(result)) result = await result;
     if (!keepResult(results, result, i, argsList.length)) jsonSafe = false;
@@ -105,10 +109,6 @@ function keepResult(results: unknown[], result: unknown, i: number, count: numbe
   return jsonSafe;
 }
 
-function refuseQueue(): never {
-  throw new Error("Queues cannot be used in Pool tasks");
-}
-
 /** Whatever was thrown, as strings only, so that reporting it can never fail. */
 function report(error: unknown): ReturnType<typeof toReported> {
   try {
@@ -136,7 +136,7 @@ let initialized: Promise<boolean> | undefined;
 
 async function initialize(message: InitMessage): Promise<boolean> {
   try {
-    const args = decodeArgs(fromJsonWire(message.args), refuseQueue) as unknown[];
+    const args = decodeArgs(fromJsonWire(message.args), queues.proxy) as unknown[];
     await resolveTask(message.init)(...args);
     return true;
   } catch (error) {
@@ -171,6 +171,7 @@ async function runBatch(batch: TaskMessage[]): Promise<void> {
 }
 
 function onMessage(message: InitMessage | TaskMessage | BatchMessage): void {
+  if (queues.take(message)) return; // an answer to a queue request
   if ("init" in message) initialized = initialize(message);
   else if ("batch" in message) line = line.then(() => runBatch(message.batch));
   else line = line.then(() => run(message));

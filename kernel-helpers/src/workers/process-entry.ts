@@ -11,9 +11,7 @@ import { FrameReader, writeFrame } from "../frames";
 import "../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
-import { queueProxy } from "../queue-proxy";
-import { PendingRequests } from "../owner-channel";
-import type { QueueRequest } from "../queue-api";
+import { WorkerQueues } from "../queue-proxy";
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -30,12 +28,8 @@ const send = (message: FromWorker, written?: () => void): void => {
   }
 };
 
-const requests = new PendingRequests();
-
-/** Asks the owner to do a queue operation (see queue-proxy.ts); the answer comes back with the request's id (owner-channel.ts). */
-function request(operation: QueueRequest): Promise<unknown> {
-  return requests.request((id) => send({ kind: "request", id, operation }));
-}
+/** Proxies for the queues in the arguments; their requests' answers come back with the request's id (owner-channel.ts). */
+const queues = new WorkerQueues((message) => send(message as FromWorker));
 
 function resolveTarget(target: TargetSpec): AnyFunction {
   if (target.kind !== "module") return runnableTask(target);
@@ -56,7 +50,7 @@ function fail(error: unknown): void {
 async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<void> {
   try {
     const fn = resolveTarget(message.target);
-    const args = decodeArgs(message.args, (ref) => queueProxy(ref, request)) as unknown[];
+    const args = decodeArgs(message.args, queues.proxy) as unknown[];
     await fn(...args);
   } catch (error) {
     fail(error);
@@ -77,7 +71,7 @@ function onMessage(message: ToWorker): void {
     void start(message);
     return;
   }
-  requests.settle(message);
+  queues.take(message);
 }
 
 process.on("uncaughtException", fail);
