@@ -20,6 +20,9 @@ import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Backend } from "./pool-options";
+import { DualChannel } from "./dual-channel";
+import { poolMessageCarriesBytes } from "./wire";
+import type { Duplex } from "node:stream";
 import { QueueClient } from "./queue-service";
 
 /** The worker entry script, next to this module once compiled (never relative to the notebook's folder). */
@@ -124,11 +127,24 @@ function startThread(events: WorkerEvents): PoolWorkerHandle {
 const childExecArgv = (): string[] => process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size"));
 
 function startProcess(events: WorkerEvents): PoolWorkerHandle {
-  // JSON on the IPC channel: what JSON cannot carry travels in v8's format inside it (see wire.ts)
-  const child: ChildProcess = fork(WORKER_SCRIPT, [], { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: childExecArgv() });
+  // JSON on the IPC channel (what JSON cannot carry travels in v8's format inside it: see wire.ts),
+  // and messages that carry bytes on a socket of their own, file descriptor 4 (dual-channel.ts)
+  const child: ChildProcess = fork(WORKER_SCRIPT, [], { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], execArgv: childExecArgv() });
   forward(child.stdout, "stdout");
   forward(child.stderr, "stderr");
-  child.on("message", events.message);
+  const bulk = child.stdio[4] as Duplex & { ref?(): void; unref?(): void };
+  const channel = new DualChannel({
+    sendIpc: (envelope) => {
+      if (child.connected) child.send(envelope);
+    },
+    bulk,
+    carriesBytes: poolMessageCarriesBytes,
+    deliver: events.message,
+    // only our own worker script writes there: garbage means it is broken, and it is stopped like a crash
+    onError: () => child.kill("SIGKILL"),
+    peer: "a pool worker",
+  });
+  child.on("message", (envelope) => channel.fromIpc(envelope));
   let failure: Error | undefined;
   const exited = new Promise<void>((resolve) => {
     const report = (exit: WorkerExit): void => {
@@ -143,14 +159,14 @@ function startProcess(events: WorkerEvents): PoolWorkerHandle {
     });
   });
   const handles = (): { ref(): void; unref(): void }[] =>
-    [child, child.channel, child.stdout, child.stderr].filter((h): h is NonNullable<typeof h> & { ref(): void; unref(): void } => !!h && typeof (h as { ref?: unknown }).ref === "function");
+    [child, child.channel, child.stdout, child.stderr, bulk].filter((h): h is NonNullable<typeof h> & { ref(): void; unref(): void } => !!h && typeof (h as { ref?: unknown }).ref === "function");
   const keepAlive = (busy: boolean): void => {
     for (const handle of handles()) busy ? handle.ref() : handle.unref();
   };
   keepAlive(false);
   return {
     send: (message) => {
-      if (child.connected) child.send(message as object);
+      if (child.connected) channel.send(message as object);
     },
     keepAlive,
     kill: async () => {

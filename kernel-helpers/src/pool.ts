@@ -26,7 +26,7 @@ import { registerResource, unregisterResource } from "./cleanup";
 import { toTaskSpec, type TaskSpec } from "./task-spec";
 import type { TaskName, Tasks } from "./tasks";
 import { buffersToMove, chunkBuffers, detachBuffers, moveBuffers } from "./transfer";
-import { fromJsonWire, toJsonWire } from "./wire";
+import { fromJsonWire, toByteWire } from "./wire";
 import { SignalWatch } from "./signal-watch";
 import { allNumbers, packNumbers, toNumberArray, unpackNumbers } from "./number-chunks";
 
@@ -362,7 +362,7 @@ export class Pool {
   #encode(args: unknown[], where: string, single = false): WireArgs {
     const { value, jsonSafe } = inspectAndEncode(single ? args[0] : args, where, this.#encoding);
     const encoded = single ? [value] : (value as unknown[]);
-    return this.backend === "process" ? toJsonWire(encoded, jsonSafe) : encoded;
+    return this.backend === "process" ? toByteWire(encoded, jsonSafe) : encoded;
   }
 
   /** Sends `items[start .. start + size)` as one chunk of plain numbers (see number-chunks.ts). */

@@ -9,13 +9,15 @@
  *   answered on its own.
  * A task is a named task from ../tasks or the source text of a function.
  */
+import net from "node:net";
 import { isMainThread, parentPort } from "node:worker_threads";
+import { DualChannel } from "../dual-channel";
 import "../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask, type TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
 import { WorkerQueues } from "../queue-proxy";
 import { inspectSendable } from "../sendable";
-import { fromJsonWire, toJsonWire } from "../wire";
+import { fromJsonWire, poolMessageCarriesBytes, toByteWire } from "../wire";
 import { describeValue } from "../validate";
 import { detachBuffers, transferableBuffers } from "../transfer";
 import { toReported } from "../task-failure";
@@ -25,12 +27,25 @@ import { packNumbers, toNumberArray, unpackNumbers } from "../number-chunks";
 const resolveTask = runnableTask;
 
 // A child process (the main thread of its own process) cannot share memory
-// with the notebook, and talks to it over Node's JSON channel (see wire.ts).
+// with the notebook, and talks to it over Node's JSON channel and, for
+// messages that carry bytes, a socket on file descriptor 4 (dual-channel.ts).
 const inChildProcess = isMainThread;
 const sendOptions = { to: "the notebook", sharedMemory: !inChildProcess };
 
-const reply: (message: unknown, transfer?: ArrayBuffer[]) => void = inChildProcess
-  ? (message) => void process.send!(message)
+const channel = inChildProcess
+  ? new DualChannel({
+      sendIpc: (envelope) => void process.send!(envelope),
+      bulk: new net.Socket({ fd: 4, readable: true, writable: true }),
+      carriesBytes: poolMessageCarriesBytes,
+      deliver: (message) => onMessage(message as InitMessage | TaskMessage | BatchMessage),
+      // only the pool writes there: garbage means the pool is gone or broken
+      onError: () => process.exit(70),
+      peer: "the pool",
+    })
+  : undefined;
+
+const reply: (message: unknown, transfer?: ArrayBuffer[]) => void = channel
+  ? (message) => channel.send(message as object)
   : (message, transfer) => parentPort!.postMessage(message, transfer);
 
 // A Queue in a task's arguments (or the initializer's) arrives as a proxy whose requests the pool answers (queue-proxy.ts)
@@ -57,10 +72,10 @@ async function runChunk(spec: TaskSpec, argsList: unknown[], back: boolean): Pro
     if (isThenable(result)) result = await result;
     if (!keepResult(results, result, i, argsList.length)) jsonSafe = false;
   }
-  if (!back) return { results: inChildProcess ? toJsonWire(results, jsonSafe) : results };
+  if (!back) return { results: inChildProcess ? toByteWire(results, jsonSafe) : results };
   const buffers = transferableBuffers(results);
   if (!inChildProcess) return { results, transfer: buffers };
-  const wire = toJsonWire(results, jsonSafe);
+  const wire = toByteWire(results, jsonSafe);
   detachBuffers(buffers, "the result");
   return { results: wire };
 }
@@ -90,7 +105,7 @@ async function runNumbers(spec: TaskSpec, wire: unknown): Promise<{ results: unk
       if (isThenable(next)) next = await next;
       if (!keepResult(results, next, k, items.length)) jsonSafe = false;
     }
-    return { results: inChildProcess ? toJsonWire(results, jsonSafe) : results };
+    return { results: inChildProcess ? toByteWire(results, jsonSafe) : results };
   }
   const { wire: back, transfer } = packNumbers(out, !inChildProcess);
   return { results: back, ...(transfer ? { transfer } : {}) };
@@ -177,8 +192,8 @@ function onMessage(message: InitMessage | TaskMessage | BatchMessage): void {
   else line = line.then(() => run(message));
 }
 
-if (inChildProcess) {
-  process.on("message", onMessage);
+if (channel) {
+  process.on("message", (envelope) => channel.fromIpc(envelope));
   // the pool's process has gone (or let this worker go): nothing will come
   process.on("disconnect", () => process.exit(0));
 } else {
