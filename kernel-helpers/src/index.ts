@@ -2,7 +2,8 @@
  * kernel-helpers: the library behind the parallelism notebooks.
  * This file only lists what is public.
  */
-export { Pool, AsyncResult, withPool, BACKENDS } from "./pool";
+export { Pool, AsyncResult, BACKENDS } from "./pool";
+export { withPool } from "./with-pool";
 export type { Backend, PoolOptions, MapOptions, TaskArgs, TaskResult } from "./pool";
 export type { ApplyOptions, ImapOptions, Items, TaskReference } from "./pool";
 export { terminateAll, liveResourceCount, installKernelShutdownHook } from "./cleanup";

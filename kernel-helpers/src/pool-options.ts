@@ -4,7 +4,7 @@
  * (`maxTaskPerChild`) is an error, never silently ignored.
  */
 import { InvalidOptionError } from "./errors";
-import type { TaskName } from "./tasks";
+import type { TaskName, Tasks } from "./tasks";
 import type { TransferOptions } from "./transfer";
 import { checkChoice, checkInteger, describeValue } from "./validate";
 
@@ -15,6 +15,12 @@ export const BACKENDS: readonly Backend[] = ["thread", "process"];
 
 /** A task as the caller names it: a named task from kernel-helpers, or a self-contained function. */
 export type TaskReference = TaskName | ((...args: never[]) => unknown);
+/** Arguments of a named task. */
+export type TaskArgs<K extends TaskName> = Parameters<Tasks[K]>;
+/** Result of a named task (after its promise, if any, settles). */
+export type TaskResult<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
+/** Items for `map` and `imap`: any iterable (an array, a Set, a generator); `imap` also takes an async iterable. */
+export type Items<T> = Iterable<T>;
 
 /** Options of {@link Pool}. */
 export interface PoolOptions {

@@ -5,7 +5,7 @@
  */
 import os from "node:os";
 import { AsyncResult } from "./async-result";
-import { InvalidOptionError, PoolClosedError, PoolStateError, TaskCancelledError } from "./errors";
+import { PoolClosedError, PoolStateError, TaskCancelledError } from "./errors";
 import { ResultStream, knownSize } from "./imap";
 import {
   checkApplyOptions,
@@ -16,30 +16,28 @@ import {
   type Backend,
   type CheckedChunkOptions,
   type ImapOptions,
+  type Items,
   type MapOptions,
   type PoolOptions,
+  type TaskArgs,
   type TaskReference,
+  type TaskResult,
 } from "./pool-options";
 import { JobGroup, WorkerSlots, type WireArgs } from "./pool-scheduler";
 import { inspectAndEncode, type EncodeOptions } from "./process-protocol";
 import { registerResource, unregisterResource } from "./cleanup";
 import { toTaskSpec, type TaskSpec } from "./task-spec";
-import type { TaskName, Tasks } from "./tasks";
+import type { TaskName } from "./tasks";
 import { buffersToMove, chunkBuffers, detachBuffers, moveBuffers } from "./transfer";
-import { fromJsonWire, toByteWire } from "./wire";
+import { toByteWire } from "./wire";
 import { SignalWatch } from "./signal-watch";
-import { allNumbers, packNumbers, toNumberArray, unpackNumbers } from "./number-chunks";
+import { allNumbers, packNumbers } from "./number-chunks";
+import { cancelled, concat, fromReply, initializerSpec, isIterable, taskLabel, toArray } from "./pool-helpers";
 
 export { AsyncResult } from "./async-result";
 export { BACKENDS } from "./pool-options";
-export type { ApplyOptions, Backend, ImapOptions, MapOptions, PoolOptions, TaskReference } from "./pool-options";
+export type { ApplyOptions, Backend, ImapOptions, Items, MapOptions, PoolOptions, TaskArgs, TaskReference, TaskResult } from "./pool-options";
 
-/** Arguments of a named task. */
-export type TaskArgs<K extends TaskName> = Parameters<Tasks[K]>;
-/** Result of a named task (after its promise, if any, settles). */
-export type TaskResult<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
-/** Items for `map` and `imap`: any iterable (an array, a Set, a generator); `imap` also takes an async iterable. */
-export type Items<T> = Iterable<T>;
 
 type State = "running" | "closed" | "joined" | "terminated";
 
@@ -352,11 +350,8 @@ export class Pool {
   }
 
   /**
-   * Checks one task's arguments and encodes them for this pool's workers: as
-   * they are for threads (structured clone); for processes as JSON when JSON
-   * carries them exactly, else in v8's format (see wire.ts), so that both
-   * backends receive the same values. `single`: `args` is `[item]`, and the
-   * item is named `where` in messages.
+   * Checks one task's arguments and encodes them for this pool's workers: as they are for threads; for processes as JSON
+   * when JSON carries them exactly, else in v8's format (wire.ts). `single`: `args` is `[item]`, named `where` in messages.
    * @throws UnsendableValueError naming `where` and the path inside it.
    */
   #encode(args: unknown[], where: string, single = false): WireArgs {
@@ -401,77 +396,5 @@ export class Pool {
     const forget = (): void => void this.#pending.delete(answer);
     answer.then(forget, forget);
     return answer;
-  }
-}
-
-/** A worker's list of results: numbers as a Float64Array (number-chunks.ts), JSON, or v8's format (wire.ts). */
-function fromReply(reply: unknown): unknown[] {
-  const numbers = unpackNumbers(reply);
-  return numbers ? toNumberArray(numbers) : (fromJsonWire(reply) as unknown[]);
-}
-
-/** The chunks' results as one list (Array.prototype.flat is several times slower for long chunks). */
-function concat(chunks: unknown[][], length: number): unknown[] {
-  const out = new Array<unknown>(length);
-  let k = 0;
-  for (const chunk of chunks) for (let i = 0; i < chunk.length; i++) out[k++] = chunk[i];
-  return out;
-}
-
-/** A task's name for messages, before it is checked. */
-function taskLabel(task: unknown): string {
-  if (typeof task === "string") return task;
-  return (typeof task === "function" && task.name) || "anonymous function";
-}
-
-/** The initializer as sent to workers; a mistake in it is named as the `initializer` option's. */
-function initializerSpec(initializer: TaskReference): TaskSpec {
-  try {
-    return toTaskSpec(initializer);
-  } catch (error) {
-    if (!(error instanceof InvalidOptionError)) throw error;
-    throw new InvalidOptionError("`initializer`", `Cannot use this \`initializer\`: ${error.message}`);
-  }
-}
-
-/** The error a signal's abort gives each of its tasks. */
-const cancelled = (reason: unknown) => (task: string): Error => new TaskCancelledError(task, reason, true);
-
-function isIterable(items: unknown): items is Iterable<unknown> | AsyncIterable<unknown> {
-  const candidate = items as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null;
-  return typeof candidate === "string" || (typeof candidate === "object" && candidate !== null && (typeof candidate[Symbol.iterator] === "function" || typeof candidate[Symbol.asyncIterator] === "function"));
-}
-
-/** Any iterable as an array (an array as it is). */
-function toArray(items: unknown, name: string): unknown[] {
-  if (Array.isArray(items)) return items;
-  if (typeof items === "string" || (typeof items === "object" && items !== null && typeof (items as Iterable<unknown>)[Symbol.iterator] === "function")) {
-    return Array.from(items as Iterable<unknown>);
-  }
-  throw new TypeError(`Expected \`${name}\` to be an iterable (an array, a Set, a generator...), got ${typeof items}.`);
-}
-
-/**
- * Runs `body` with a new pool and always cleans up: `close()` + `join()` when
- * `body` succeeds, `terminate()` when it throws.
- *
- * This differs from Python's `with Pool() as pool:`, whose exit calls
- * `terminate()` even on success, silently cancelling tasks the body started
- * but did not wait for. Here the tasks the body started always finish (so a
- * forgotten `await` costs time, never results); call `pool.terminate()` in
- * the body to stop early.
- *
- * @example const pis = await withPool({ workers: 2 }, (pool) => pool.map("leibnizPi", [1e6, 2e6]));
- */
-export async function withPool<T>(options: PoolOptions, body: (pool: Pool) => Promise<T>): Promise<T> {
-  const pool = new Pool(options);
-  try {
-    const result = await body(pool);
-    pool.close();
-    await pool.join();
-    return result;
-  } catch (error) {
-    await pool.terminate();
-    throw error;
   }
 }
