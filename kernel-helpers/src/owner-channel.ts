@@ -148,6 +148,16 @@ export class PendingRequests<Tag = void> {
     });
   }
 
+  /**
+   * Sends a request whose answer nobody waits for (a worker's put that the
+   * owner answers only if it fails): `send` gets a fresh id. Its answer, if
+   * any, is for no waiting request, so {@link PendingRequests.settle}
+   * returns false for it and the caller decides.
+   */
+  fire(send: (id: number) => unknown): void {
+    send(this.#nextId++);
+  }
+
   /** Settles the request `answer` is for. @returns false for an answer to no waiting request (ignored). */
   settle(answer: unknown): boolean {
     const a = answer as Partial<{ id: number; ok: boolean; value: unknown; error: ChannelError }> | null;

@@ -153,6 +153,8 @@ export interface QueueReference {
   name: string;
   /** Present (true) for a joinable queue, whose proxy then has `join()`. */
   joinable?: true;
+  /** The queue's `maxsize`, when it has one. Without one a put never waits, so a worker does not wait for its answer (queue-proxy.ts). */
+  maxsize?: number;
 }
 
 /** True for the marker of {@link QueueReference}. */
@@ -171,6 +173,8 @@ export interface QueueRequest {
   item?: unknown;
   block?: boolean;
   timeoutMs?: number;
+  /** A put the worker does not wait for: the owner answers it only if it fails. */
+  quiet?: true;
 }
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;

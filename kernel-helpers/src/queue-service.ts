@@ -43,13 +43,34 @@ export class QueueClient {
     const problem = malformedQueueMessage(message);
     const { id, operation } = message as { id: number; operation: QueueRequest };
     const reply = (answer: ChannelAnswer): void => send({ kind: "answer", ...(answer.ok ? { ...answer, value: packValue(answer.value, this.viaJson) } : answer) });
-    if (problem === undefined) {
+    const failQuietPut = (error: unknown): void => answerRequest(id, () => {
+      throw error;
+    }, reply);
+    if (problem === undefined && operation.quiet === true && this.#putQuietly(operation, failQuietPut)) {
+      // a put the worker does not wait for went in: no answer (only a failure is answered)
+    } else if (problem === undefined) {
       answerRequest(id, () => this.#serve(operation.item === undefined ? operation : { ...operation, item: unpackValue(operation.item, this.viaJson) }), reply);
     } else if (Number.isSafeInteger(id)) {
       answerRequest(id, () => {
         throw new ProtocolError(`${this.name} sent a malformed queue request (${problem}).`);
       }, reply);
     }
+    return true;
+  }
+
+  /**
+   * A put the worker does not wait for, into a queue without a `maxsize`
+   * that is not shut down: the item goes in now, in the order the worker's
+   * requests came. @returns false when the put must be answered after all
+   * (a queue with a maxsize, or one shut down: the worker learns of the
+   * failure at its next queue call, or when its task or target ends).
+   */
+  #putQuietly(request: QueueRequest, fail: (error: unknown) => void): boolean {
+    const queue = queueById(request.queueId);
+    if (!queue || queue.maxsize > 0 || queue.closed) return false;
+    this.#queues.add(queue);
+    // an open queue without a maxsize takes the item at once; a failure (an item refused here) is answered
+    ownerSide.put(queue, this.id, this.name, unpackValue(request.item, this.viaJson)).catch(fail);
     return true;
   }
 
@@ -124,5 +145,6 @@ export function malformedQueueRequest(operation: unknown): string | undefined {
   if (!(QUEUE_OPERATIONS as readonly unknown[]).includes(m.op)) return `unknown queue operation ${describeValue(m.op)}`;
   if (m.timeoutMs !== undefined && !Number.isSafeInteger(m.timeoutMs)) return "a non-integer timeout";
   if (m.block !== undefined && typeof m.block !== "boolean") return "a non-boolean block flag";
+  if (m.quiet !== undefined && (m.quiet !== true || m.op !== "put")) return "a quiet flag on something other than a put";
   return undefined;
 }

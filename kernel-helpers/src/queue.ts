@@ -322,7 +322,7 @@ export class Queue<T> implements QueueLike<T> {
 
   /** The marker sent to workers in place of this queue. */
   toReference(): QueueReference {
-    return { __khQueue: this.id, name: this.name };
+    return { __khQueue: this.id, name: this.name, ...(this.maxsize > 0 ? { maxsize: this.maxsize } : {}) };
   }
 
   /** Called once for each item a put adds (a JoinableQueue counts them). */

@@ -430,14 +430,16 @@ describe.each(backends)("Queue shared with %s workers", (backend) => {
   });
 
   describe("close() seen from workers", () => {
-    test("a worker's put on a closed queue rejects with QueueClosedError there", async () => {
+    test("a worker's put on a shut-down queue: its next queue call rejects with QueueClosedError there, and the item is not in the queue", async () => {
+      // a put to a queue without a maxsize is not waited for (as Python's put); its failure comes with the next call
       const q = new Queue<number>("closed");
       q.close();
       const out = new Queue<string>();
       const p = run(
         async (target: QueueLike<number>, report: QueueLike<string>) => {
+          await target.put(1);
           try {
-            await target.put(1);
+            await target.size(); // the owner's answer comes after the put's failure: the channel keeps order
             await report.put("put accepted");
           } catch (error) {
             await report.put((error as Error).name);
@@ -448,6 +450,32 @@ describe.each(backends)("Queue shared with %s workers", (backend) => {
       expect(await p.join()).toBe(true);
       expect(out.drain()).toEqual(["QueueClosedError"]);
       expect(q.length).toBe(0);
+    });
+
+    test("a worker whose last call was a put on a shut-down queue fails with QueueClosedError when its target ends", async () => {
+      const q = new Queue<number>("closed at the end");
+      q.close();
+      const p = run(async (target: QueueLike<number>) => {
+        await target.put(1);
+      }, [q]);
+      const error = await rejectionOf(p.join());
+      expect(error).toBeInstanceOf(ProcessFailedError);
+      expect((error as Error).message).toContain("QueueClosedError");
+      expect(q.length).toBe(0);
+    });
+
+    test("a put to a queue with a maxsize is still waited for: a shut-down queue rejects it at once", async () => {
+      const q = new Queue<number>({ name: "bounded", maxsize: 5 });
+      q.close();
+      const out = new Queue<string>();
+      const p = run(
+        async (target: QueueLike<number>, report: QueueLike<string>) => {
+          await target.put(1).then(() => report.put("put accepted"), (error: Error) => report.put(error.name));
+        },
+        [q, out],
+      );
+      expect(await p.join()).toBe(true);
+      expect(out.drain()).toEqual(["QueueClosedError"]);
     });
 
     test("a worker waiting in get is released with QueueClosedError when the owner closes the queue", async () => {

@@ -167,6 +167,8 @@ async function run(message: TaskMessage): Promise<void> {
   try {
     const { results, transfer } =
       message.numbers !== undefined ? await runNumbers(message.spec, message.numbers) : await runChunk(message.spec, message.argsList, message.back);
+    const puts = queues.settle(); // the task's quiet queue puts went in, or it fails with their error (queue-proxy.ts)
+    if (puts) await puts;
     reply({ id: message.id, results, ms: performance.now() - start }, transfer);
   } catch (error) {
     reply({ id: message.id, error: report(error), ms: performance.now() - start });

@@ -52,6 +52,7 @@ async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<voi
     const fn = resolveTarget(message.target);
     const args = decodeArgs(message.args, queues.proxy) as unknown[];
     await fn(...args);
+    await queues.settle(); // its quiet puts went in, or the target fails with their error (queue-proxy.ts)
   } catch (error) {
     fail(error);
     return;
