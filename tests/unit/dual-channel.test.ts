@@ -116,9 +116,11 @@ describe("through a process pool", () => {
 
   test("a task that writes garbage on its worker's byte socket: that task fails, the pool carries on", async () => {
     const pool = new Pool({ workers: 1, backend: "process" });
-    const scribble = (): number => {
+    const scribble = async (): Promise<number> => {
       const fs = (process as unknown as { mainModule: NodeJS.Module }).mainModule.require("node:fs") as typeof import("node:fs");
       fs.writeSync(4, Buffer.from([0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+      // the task is still running when the pool reads the garbage (its answer would race the garbage otherwise)
+      await new Promise((resolve) => setTimeout(resolve, 60_000));
       return 1;
     };
     const error = await rejectionOf(pool.apply(scribble, []));
