@@ -114,6 +114,27 @@ export interface NestedJobOptions {
 }
 
 /**
+ * What the nested-pool tasks use of a Pool, typed here rather than imported
+ * from pool.ts: the task table's types would then depend on the Pool's,
+ * which depend on the table's (a cycle).
+ */
+interface InnerPool {
+  starmap(task: string, argsList: unknown[][], options: { chunkSize: number }): Promise<unknown[]>;
+  terminate(): Promise<void>;
+}
+
+/**
+ * A pool of this worker's own. The pool module is loaded here, on first use,
+ * not at the top: this file is loaded by every worker (with the task table),
+ * and most never start a pool of their own.
+ */
+function innerPool(workers: number, backend: "thread" | "process" = "thread"): InnerPool {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Pool } = require("../pool") as { Pool: new (options: { workers: number; backend: "thread" | "process" }) => InnerPool };
+  return new Pool({ workers, backend });
+}
+
+/**
  * The original's nested job: a process worker takes tasks from `input` until
  * it is empty; each task's `subtasks` sub-tasks (sum `weight · size` random
  * numbers each) run on this worker's own pool; a result per task goes to
@@ -129,11 +150,7 @@ export async function nestedPoolJob(
   options: NestedJobOptions,
 ): Promise<number> {
   const subtasks = checkInteger("`subtasks`", options.subtasks, { min: 1, max: 100_000 });
-  // Loaded here, on first use, not at the top: this file is loaded by every
-  // worker (with the task table), and most never start a pool of their own.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Pool } = require("../pool") as typeof import("../pool");
-  const pool = new Pool({ workers: options.poolWorkers, backend: options.poolBackend ?? "thread" });
+  const pool = innerPool(options.poolWorkers, options.poolBackend);
   let done = 0;
   try {
     for (;;) {
@@ -146,7 +163,7 @@ export async function nestedPoolJob(
       }
       const weight = task.weight ?? 1 + Math.floor(Math.random() * 3);
       const args = Array.from({ length: subtasks }, (_, i) => [job, i, weight * task.size] as [string, number, number]);
-      const trace = await pool.starmap("sumRandomNumbersTraced", args, { chunkSize: 1 });
+      const trace = (await pool.starmap("sumRandomNumbersTraced", args, { chunkSize: 1 })) as TracedSum[];
       const normalised = (trace.reduce((s, t) => s + t.sum, 0) / subtasks) * (2 / weight);
       await output.put({
         index: task.index,
@@ -173,13 +190,11 @@ export async function nestedPoolJob(
  */
 export async function poolInsidePoolWorker(innerWorkers: number): Promise<{ outer: { pid: number; threadId: number }; inner: { pid: number; threadId: number }[] }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Pool } = require("../pool") as typeof import("../pool");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { threadId } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const pool = new Pool({ workers: innerWorkers });
+  const pool = innerPool(innerWorkers);
   try {
     // One call per inner worker, sent together, so each idle worker takes one.
-    const inner = await pool.starmap("whoAmI", Array.from({ length: innerWorkers }, () => [] as []), { chunkSize: 1 });
+    const inner = (await pool.starmap("whoAmI", Array.from({ length: innerWorkers }, () => []), { chunkSize: 1 })) as { pid: number; threadId: number }[];
     return { outer: { pid: process.pid, threadId }, inner };
   } finally {
     await pool.terminate();
