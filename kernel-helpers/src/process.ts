@@ -4,13 +4,12 @@
  * default) or a worker thread, running a target with arguments. Results come
  * back through a {@link Queue}; a crash is reported by `join()` with its cause.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import type { Duplex } from "node:stream";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { registerResource, unregisterResource } from "./cleanup";
 import { InvalidOptionError, ProtocolError } from "./errors";
-import { FrameReader, writeFrame } from "./frames";
+import { startProcessWorker } from "./process-channel";
 import { encodeArgs, referencedQueueIds, type FromWorker, type TargetSpec, type ToWorker } from "./process-protocol";
 import { malformedQueueMessage, QueueClient } from "./queue-service";
 import { checkBoolean, checkKnownOptions } from "./known-options";
@@ -191,35 +190,13 @@ export class Process {
       unregisterResource(this);
       resolveExit();
     };
-    if (this.backend === "process") {
-      // Messages travel as frames on a pipe of our own (file descriptor 3), not
-      // Node's IPC channel: Node parses IPC messages inside its own internals,
-      // where bytes that are not a message throw an uncaught exception in this
-      // process (the notebook's kernel). Our FrameReader reports them instead.
-      const child = spawn(process.execPath, [...process.execArgv, entry], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
-      // Forward output to this process's streams, where tslab captures it for the notebook.
-      child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
-      child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
-      const channel = child.stdio[3] as Duplex;
-      const send = (r: ToWorker): void => {
-        if (!channel.destroyed) writeFrame(channel, r, "the message");
-      };
-      const reader = new FrameReader((m) => this.#onMessage(m, send), (error) => this.#channelFailed(new ProtocolError(`${this.name} broke the message channel: ${error.message} It was stopped.`)));
-      channel.on("data", (chunk: Buffer) => reader.push(chunk));
-      channel.on("error", () => undefined); // the child died: reported through "exit"
-      child.on("exit", (code, signal) => onExit(code, signal));
-      child.on("error", () => undefined); // reported through "exit"
-      this.#child = child;
-    } else {
-      const thread = new Worker(entry, { stdout: true, stderr: true });
-      thread.stdout.on("data", (d: Buffer) => process.stdout.write(d));
-      thread.stderr.on("data", (d: Buffer) => process.stderr.write(d));
-      thread.on("message", (m) => this.#onMessage(m, (r) => thread.postMessage(r)));
-      thread.on("error", (error) => (this.#workerError ??= { name: error.name, message: error.message, stack: error.stack }));
+    ({ child: this.#child, thread: this.#thread } = startProcessWorker(this.backend, entry, {
+      message: (message, send) => this.#onMessage(message, send),
+      broken: (error) => this.#channelFailed(new ProtocolError(`${this.name} broke the message channel: ${error.message} It was stopped.`)),
+      threadError: (error) => (this.#workerError ??= { name: error.name, message: error.message, stack: error.stack }),
       // Node reports 0 for a thread stopped before it ran any code, 1 after: a stop we asked for is 1 either way, never a normal end's 0.
-      thread.on("exit", (code) => onExit(this.#killedByUser && code === 0 ? 1 : code, null));
-      this.#thread = thread;
-    }
+      exit: (code, signal) => onExit(this.#thread && this.#killedByUser && code === 0 ? 1 : code, signal),
+    }));
     registerResource(this);
     return this;
   }

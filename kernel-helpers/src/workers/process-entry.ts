@@ -4,10 +4,8 @@
  * arguments, runs the target, and ends: normally when the target's promise
  * settles with success, with exit code 1 (after reporting the error) if it throws.
  */
-import { isMainThread, parentPort } from "node:worker_threads";
-import net from "node:net";
 import path from "node:path";
-import { FrameReader, writeFrame } from "../frames";
+import { connectToOwner } from "../process-channel";
 import "../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
@@ -15,18 +13,18 @@ import { WorkerQueues } from "../queue-proxy";
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
-// A child process talks to its owner in frames on file descriptor 3, a pipe
-// the owner made for it (see Process.start); a thread uses its message port.
-const channel = isMainThread ? new net.Socket({ fd: 3, readable: true, writable: true }) : undefined;
+/** True once the target has returned: the owner closing the channel then is expected. */
+let finished = false;
 
-const send = (message: FromWorker, written?: () => void): void => {
-  if (channel) {
-    if (!channel.destroyed) writeFrame(channel, message, "the message", written);
-  } else {
-    parentPort?.postMessage(message);
-    written?.();
-  }
-};
+// A child process talks to its owner in frames on a pipe of its own, a thread on its message port (process-channel.ts).
+// A child whose owner went away (kernel killed, pipe closed, a broken stream) has no one to report to: it stops.
+const owner = connectToOwner(
+  (message) => onMessage(message),
+  () => {
+    if (!finished) process.exit(1);
+  },
+);
+const send = owner.send;
 
 /** Proxies for the queues in the arguments; their requests' answers come back with the request's id (owner-channel.ts). */
 const queues = new WorkerQueues((message) => send(message as FromWorker));
@@ -44,7 +42,7 @@ function fail(error: unknown): void {
   const e = error instanceof Error ? error : new Error(String(error));
   const report = { name: String(e.name), message: String(e.message), stack: e.stack === undefined ? undefined : String(e.stack) };
   // Let the message leave before exiting: the pipe and postMessage are asynchronous.
-  send({ kind: "failed", error: report }, () => setTimeout(() => process.exit(1), channel ? 0 : 50));
+  send({ kind: "failed", error: report }, () => setTimeout(() => process.exit(1), owner.isChild ? 0 : 50));
 }
 
 async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<void> {
@@ -61,11 +59,9 @@ async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<voi
   // give buffered output a moment to leave, then end even if the target left
   // timers or handles open (which would otherwise keep the worker alive).
   finished = true;
-  if (channel) channel.end();
-  else parentPort?.close();
+  owner.close();
   setTimeout(() => process.exit(0), 100).unref();
 }
-let finished = false;
 
 function onMessage(message: ToWorker): void {
   if (message.kind === "start") {
@@ -77,18 +73,4 @@ function onMessage(message: ToWorker): void {
 
 process.on("uncaughtException", fail);
 process.on("unhandledRejection", fail);
-if (channel) {
-  // A child process whose owner went away (kernel killed, pipe closed) has no one to report to.
-  const ownerGone = (): void => {
-    if (!finished) process.exit(1);
-  };
-  channel.on("end", ownerGone);
-  channel.on("close", ownerGone);
-  channel.on("error", ownerGone);
-  // The owner is this library: a broken stream from it means it is gone or confused; stop.
-  const reader = new FrameReader((m) => onMessage(m as ToWorker), ownerGone);
-  channel.on("data", (chunk: Buffer) => reader.push(chunk));
-} else {
-  parentPort?.on("message", onMessage);
-}
 send({ kind: "ready" });
