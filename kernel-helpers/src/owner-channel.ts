@@ -19,10 +19,13 @@
  * class they were ({@link rebuildChannelError}), so that `instanceof
  * QueueEmpty` or `instanceof UnsendableValueError` works in a worker too.
  *
- * The pieces: framing is frames.ts; the Manager's socket is private and
+ * The pieces: framing is frames.ts; a Process's channel is
+ * process-channel.ts, a pool worker's pool-worker-handle.ts (and
+ * dual-channel.ts for a process pool); the Manager's socket is private and
  * authenticated (private-socket.ts, manager-channel.ts); the proxies are
- * queue-proxy.ts (next to queue.ts) and manager-proxy.ts; the owner's side
- * of queue requests is queue-service.ts.
+ * queue-proxy.ts (next to queue.ts, with WorkerQueues, a worker's side of
+ * its queues) and manager-proxy.ts; the owner's side of queue requests is
+ * queue-service.ts (a QueueClient per worker).
  */
 import { InvalidOptionError } from "./errors";
 import { ExtraTaskDoneError, QueueClosedError, QueueEmpty, QueueFull } from "./queue-api";
