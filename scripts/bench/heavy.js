@@ -85,7 +85,10 @@ async function measureHeavyTasks(pools, { workers, tasks, terms, rounds, log = s
 
   log(`heavy tasks: warm-up (serial, ${backends.map(plural).join(', ')})`);
   serialRun();
-  for (const backend of backends) await pooledRun(pools[backend]);
+  // each worker calls leibnizPi 12 times or more, as this thread did while calibrating (calibrateHeavyTerms):
+  // the same warm-up on both sides, as V8 optimises a function in each thread or process only after it has run
+  // a while there, so a worker's first calls run slower code
+  for (const backend of backends) for (let run = 0; run < 3; run++) await pooledRun(pools[backend]);
   const runs = await takeTurns(/** @type {('serial' | B)[]} */ (['serial', ...backends]), rounds, runOnce, (name, round, { value: ms, otherCores, ownCpuMs }) => {
     const cpuNote = ownCpuMs === null ? '' : `, CPU ${formatMs(ownCpuMs)} = ${(ownCpuMs / ms).toFixed(2)} cores busy`;
     log(`heavy tasks: round ${round + 1}/${rounds} ${name.padEnd(7)} ${formatMs(ms).padStart(7)}${cpuNote}${otherCoresNote(otherCores)}`);

@@ -80,7 +80,7 @@ const SWEEP_SETTINGS = {
     queueItems: 20_000,
     managerOps: 20_000,
     heavyTaskMs: 60,
-    heavyRounds: 3,
+    heavyRounds: 5,
     pythonTimeoutS: 600,
   },
   quick: {
