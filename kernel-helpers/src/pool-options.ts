@@ -67,7 +67,9 @@ export interface PoolOptions {
 export interface ApplyOptions extends TransferOptions {
   /**
    * Cancels the task when aborted: waiting, it is dropped; running, its
-   * worker is stopped (and replaced). The result rejects with
+   * worker is stopped (and replaced). (A quick task, under 1 ms, that was
+   * sent ahead to a worker busy with another caller's task still runs there;
+   * its result is dropped: see pool-scheduler.ts.) The result rejects with
    * `TaskCancelledError`, whose `reason` is the signal's. Default: none.
    * @example { signal: AbortSignal.timeout(5_000) }
    */
