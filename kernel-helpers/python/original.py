@@ -1,5 +1,5 @@
 """The original tutorial's own functions, timed in Python, for the notebooks'
-side-by-side rows (kernel-helpers/src/python.ts runs this file).
+side-by-side rows (kernel-helpers/src/notebook/python.ts runs this file).
 
 usage: python3 original.py MEASUREMENT INPUT_JSON RESULT_JSON
 

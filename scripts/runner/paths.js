@@ -21,7 +21,7 @@ module.exports = {
   /** The one definition of the CORES and SCALE knobs, read before kernel-helpers is built. */
   KNOBS_FILE: path.join(ROOT, 'kernel-helpers', 'src', 'knobs.json'),
   /** The project's table printer, compiled by the set-up (no imports: loadable on its own). */
-  TEXT_TABLE: path.join(ROOT, 'kernel-helpers', 'dist', 'text-table.js'),
+  TEXT_TABLE: path.join(ROOT, 'kernel-helpers', 'dist', 'measuring', 'text-table.js'),
   KERNEL_HELPERS_TSCONFIG: path.join(ROOT, 'kernel-helpers', 'tsconfig.json'),
   PACKAGE_LOCK: path.join(ROOT, 'package-lock.json'),
   NODE_MODULES,

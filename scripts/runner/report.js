@@ -13,7 +13,7 @@ const { rel, plural } = require('./output');
 
 /**
  * @typedef {import('./execute').RunRecord} RunRecord
- * @typedef {typeof import('../../kernel-helpers/src/text-table').textTable} TextTable
+ * @typedef {typeof import('../../kernel-helpers/src/measuring/text-table').textTable} TextTable
  */
 
 /**

@@ -12,7 +12,7 @@ import { browserChecks } from "../browser-helpers";
 
 const NAME = "00-node-machinery";
 const CORE_COUNTS = [1, 2];
-/** WAITED_SHARE of kernel-helpers/src/event-loop.ts: "waited" means served after this share of the busy time. */
+/** WAITED_SHARE of kernel-helpers/src/notebook/event-loop.ts: "waited" means served after this share of the busy time. */
 const WAITED_SHARE = 0.8;
 let run: RunResult;
 

@@ -4,7 +4,7 @@
  * Manager updates alike: the sender refuses what cannot stand alone, naming
  * the option, and the receiver compiles each text once.
  */
-import { compileSource, sourceText } from "kernel-helpers/dist/compile-source";
+import { compileSource, sourceText } from "kernel-helpers/dist/transport/compile-source";
 import { InvalidOptionError } from "kernel-helpers";
 
 function thrownBy(run: () => unknown): unknown {

@@ -1,6 +1,6 @@
 /**
  * A process pool worker's two channels used as one ordered stream
- * (kernel-helpers/src/dual-channel.ts): messages that carry bytes take a socket
+ * (kernel-helpers/src/transport/dual-channel.ts): messages that carry bytes take a socket
  * of their own, the rest Node's IPC channel, and the receiver keeps the sender's
  * order. First the channel alone over in-memory streams, then through a real
  * process pool: large typed arrays both ways, bytes and JSON messages mixed
@@ -8,8 +8,8 @@
  */
 import { Duplex, PassThrough } from "node:stream";
 import { Pool, ProtocolError, WorkerCrashedError, liveResourceCount, terminateAll } from "kernel-helpers";
-import { DualChannel } from "kernel-helpers/dist/dual-channel";
-import { poolMessageCarriesBytes, toByteWire, fromJsonWire, BYTES_FROM } from "kernel-helpers/dist/wire";
+import { DualChannel } from "kernel-helpers/dist/transport/dual-channel";
+import { poolMessageCarriesBytes, toByteWire, fromJsonWire, BYTES_FROM } from "kernel-helpers/dist/transport/wire";
 import { expectNoLeaks, rejectionOf } from "../test-helpers";
 
 expectNoLeaks({ liveResourceCount, terminateAll });

@@ -1,5 +1,5 @@
 /**
- * The fast path of `map` over plain numbers (kernel-helpers/src/number-chunks.ts):
+ * The fast path of `map` over plain numbers (kernel-helpers/src/transport/number-chunks.ts):
  * a chunk travels as one Float64Array (on a process worker's byte socket:
  * dual-channel.ts), on both backends with one table of cases.
  * What a user must not notice: every number arrives exactly (NaN, ±Infinity, -0,
@@ -7,7 +7,7 @@
  * they are, errors still name the item, and other inputs are unaffected. No timings.
  */
 import { Pool, TaskError, UnsendableValueError, liveResourceCount, terminateAll, type Backend } from "kernel-helpers";
-import { allNumbers, packNumbers, toNumberArray, unpackNumbers } from "../../kernel-helpers/src/number-chunks";
+import { allNumbers, packNumbers, toNumberArray, unpackNumbers } from "../../kernel-helpers/src/transport/number-chunks";
 import { rejectionOf } from "../test-helpers";
 
 const backends: Backend[] = ["thread", "process"];

@@ -4,7 +4,7 @@
  * worker, a Manager's over its socket), with the owner's errors rebuilt as
  * their class on the other side. Pure functions: no worker is started.
  */
-import { answerRequest, PendingRequests, rebuildChannelError, type ChannelAnswer } from "kernel-helpers/dist/owner-channel";
+import { answerRequest, PendingRequests, rebuildChannelError, type ChannelAnswer } from "kernel-helpers/dist/transport/owner-channel";
 import { InvalidOptionError, Queue, QueueEmpty, UnsendableValueError } from "kernel-helpers";
 import { rejectionOf } from "../test-helpers";
 

@@ -17,7 +17,7 @@ import {
   type Backend,
 } from "kernel-helpers";
 // the module the Pool above runs on (kernel-helpers' build), for its count of jobs sent ahead
-import { MAX_AHEAD, sentAhead } from "kernel-helpers/dist/pool-scheduler";
+import { MAX_AHEAD, sentAhead } from "kernel-helpers/dist/primitives/pool-scheduler";
 import { expectNoLeaks, rejectionOf } from "../test-helpers";
 
 const backends: Backend[] = ["thread", "process"];

@@ -9,7 +9,7 @@
  * a `maxsize` still waited for. No timings.
  */
 import { Process, Queue, QueueClosedError, TaskError, liveResourceCount, terminateAll, type QueueLike } from "kernel-helpers";
-import { QueueClient } from "kernel-helpers/dist/queue-service";
+import { QueueClient } from "kernel-helpers/dist/transport/queue-service";
 import { ProtocolError } from "kernel-helpers";
 import { backends, withTestPool } from "../pool-test-helpers";
 import { expectNoLeaks, rejectionOf } from "../test-helpers";

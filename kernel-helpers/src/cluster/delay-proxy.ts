@@ -5,8 +5,8 @@
  * everywhere, without root.)
  */
 import net from "node:net";
-import { registerResource, unregisterResource } from "../cleanup";
-import { checkInteger } from "../validate";
+import { registerResource, unregisterResource } from "../primitives/cleanup";
+import { checkInteger } from "../primitives/validate";
 import { parseRedisUrl } from "./redis-url";
 
 /** Options of {@link startDelayProxy}. */

@@ -4,13 +4,13 @@
  * set of hosts for one experiment, finding a host that holds a job, and
  * Redis restarted while jobs run.
  */
-import { InvalidOptionError } from "../errors";
-import { checkInteger } from "../validate";
+import { InvalidOptionError } from "../primitives/errors";
+import { checkInteger } from "../primitives/validate";
 import { ClusterPool } from "./pool";
 import { startWorkerHosts, type LocalHostsOptions, type LocalWorkerHosts } from "./local-hosts";
 import { startRedis, type Persistence } from "./redis-server";
 import { connectRedis } from "./redis-url";
-import { median } from "../stats";
+import { median } from "../measuring/stats";
 import type { ClusterTaskArgs } from "./pool";
 import type { ClusterTaskName } from "./protocol";
 

@@ -7,9 +7,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { registerResource, unregisterResource } from "../cleanup";
-import { checkInteger } from "../validate";
-import { InvalidOptionError } from "../errors";
+import { registerResource, unregisterResource } from "../primitives/cleanup";
+import { checkInteger } from "../primitives/validate";
+import { InvalidOptionError } from "../primitives/errors";
 import { parseRedisUrl } from "./redis-url";
 
 /** Options of {@link startWorkerHosts}. */

@@ -4,8 +4,8 @@
  * this or other machines) and starting the rest here.
  */
 import type { Redis } from "ioredis";
-import { checkInteger } from "../validate";
-import { registerResource, unregisterResource } from "../cleanup";
+import { checkInteger } from "../primitives/validate";
+import { registerResource, unregisterResource } from "../primitives/cleanup";
 import { HOST_STALE_MS, HOSTS_KEY, type HostInfo } from "./protocol";
 import { connectRedis, redactUrl } from "./redis-url";
 import { startRedis, type RedisServer } from "./redis-server";

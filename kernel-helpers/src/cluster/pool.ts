@@ -6,11 +6,11 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Queue, QueueEvents } from "bullmq";
-import { AsyncResult, type MapOptions } from "../pool";
-import { PoolClosedError, PoolStateError, TaskCancelledError, InvalidOptionError } from "../errors";
-import { registerResource, unregisterResource } from "../cleanup";
-import { inspectSendable, UnsendableValueError } from "../sendable";
-import { checkInteger } from "../validate";
+import { AsyncResult, type MapOptions } from "../primitives/pool";
+import { PoolClosedError, PoolStateError, TaskCancelledError, InvalidOptionError } from "../primitives/errors";
+import { registerResource, unregisterResource } from "../primitives/cleanup";
+import { inspectSendable, UnsendableValueError } from "../transport/sendable";
+import { checkInteger } from "../primitives/validate";
 import { NoWorkerHostsError, RedisUnavailableError, TaskSourceRefusedError } from "./errors";
 import { ANNOUNCED_QUEUES_KEY, CLUSTER_TASKS, HOST_STALE_MS, HOSTS_KEY, QUEUE_PREFIX, type ClusterTaskName, type ClusterTasks, type HostInfo, type JobEnvelope } from "./protocol";
 import { closeWithin, connectRedis, connectionOptions, redactUrl } from "./redis-url";

@@ -10,9 +10,9 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { InvalidOptionError } from "../errors";
-import { registerResource, unregisterResource } from "../cleanup";
-import { checkChoice } from "../validate";
+import { InvalidOptionError } from "../primitives/errors";
+import { registerResource, unregisterResource } from "../primitives/cleanup";
+import { checkChoice } from "../primitives/validate";
 import { RedisUnavailableError } from "./errors";
 import { connectRedis } from "./redis-url";
 

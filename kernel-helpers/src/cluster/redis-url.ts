@@ -5,7 +5,7 @@
  * used.
  */
 import type { Redis } from "ioredis";
-import { InvalidOptionError } from "../errors";
+import { InvalidOptionError } from "../primitives/errors";
 import { RedisUnavailableError } from "./errors";
 
 /** How long a first connection may take before Redis counts as unreachable. */

@@ -10,8 +10,8 @@
  * user of the machine (`ps`).
  */
 import { parseArgs } from "node:util";
-import { InvalidOptionError } from "../errors";
-import { parseIntegerStrict } from "../validate";
+import { InvalidOptionError } from "../primitives/errors";
+import { parseIntegerStrict } from "../primitives/validate";
 import { RedisUnavailableError } from "./errors";
 import { parseRedisUrl, withCredentials } from "./redis-url";
 import { WorkerHost, type WorkerHostOptions } from "./worker-host";

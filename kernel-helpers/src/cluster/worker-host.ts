@@ -11,8 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import type { Redis } from "ioredis";
 import type { Job, Worker } from "bullmq";
-import { checkInteger } from "../validate";
-import { InvalidOptionError } from "../errors";
+import { checkInteger } from "../primitives/validate";
+import { InvalidOptionError } from "../primitives/errors";
 import { ANNOUNCED_QUEUES_KEY, HOSTS_KEY, QUEUE_PREFIX, hostId, reportableError, runJob, type HostInfo, type JobEnvelope } from "./protocol";
 import { closeWithin, connectRedis, connectionOptions, redactUrl } from "./redis-url";
 

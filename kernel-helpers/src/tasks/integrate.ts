@@ -4,8 +4,8 @@
  * QUADPACK's QAG and SciPy's `quad`). Written here because the npm packages
  * that integrate (e.g. `integrate-adaptive-simpson`) return no error estimate.
  */
-import { checkFinite, checkInteger } from "../validate";
-import { InvalidOptionError } from "../errors";
+import { checkFinite, checkInteger } from "../primitives/validate";
+import { InvalidOptionError } from "../primitives/errors";
 
 /** Result of {@link integrate}. */
 export interface Integral {

@@ -2,8 +2,8 @@
  * Tasks for hand-made workers (notebooks 02 and 04): they take queues, like
  * the original's functions, because a process cannot return a value.
  */
-import { QueueEmpty, type QueueLike } from "../queue";
-import { checkInteger } from "../validate";
+import { QueueEmpty, type QueueLike } from "../primitives/queue";
+import { checkInteger } from "../primitives/validate";
 import { monteCarloPi, sumRandomNumbers } from "./random";
 
 /**
@@ -130,7 +130,7 @@ interface InnerPool {
  */
 function innerPool(workers: number, backend: "thread" | "process" = "thread"): InnerPool {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Pool } = require("../pool") as { Pool: new (options: { workers: number; backend: "thread" | "process" }) => InnerPool };
+  const { Pool } = require("../primitives/pool") as { Pool: new (options: { workers: number; backend: "thread" | "process" }) => InnerPool };
   return new Pool({ workers, backend });
 }
 

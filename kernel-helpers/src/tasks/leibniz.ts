@@ -1,4 +1,4 @@
-import { checkInteger, MAX_WORK } from "../validate";
+import { checkInteger, MAX_WORK } from "../primitives/validate";
 
 /**
  * The Madhava-Leibniz series for pi, the CPU-heavy task of notebook 01:

@@ -1,4 +1,4 @@
-import { checkInteger, MAX_WORK } from "../validate";
+import { checkInteger, MAX_WORK } from "../primitives/validate";
 
 /**
  * Random-number tasks (notebooks 02-04): sums of uniform numbers and Monte

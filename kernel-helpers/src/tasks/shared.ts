@@ -2,8 +2,8 @@
  * Tasks for the shared-data notebook (05): a manager's dict of dicts, and
  * counters in shared memory.
  */
-import type { ManagerLike } from "../manager";
-import { checkChoice, checkInteger } from "../validate";
+import type { ManagerLike } from "../primitives/manager";
+import { checkChoice, checkInteger } from "../primitives/validate";
 
 /** One entry of the notebook's dict of dicts (the original's inner dict). */
 export interface LucasEntry {

@@ -1,4 +1,4 @@
-import { checkInteger } from "../validate";
+import { checkInteger } from "../primitives/validate";
 
 /** Tiny tasks for measuring overhead and for tests. */
 

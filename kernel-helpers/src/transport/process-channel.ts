@@ -1,0 +1,103 @@
+/**
+ * The message channel between a {@link Process} (its owner's side,
+ * {@link startProcessWorker}) and its worker (the entry script's side,
+ * {@link connectToOwner}): for a child process, frames (frames.ts) on a pipe
+ * of its own, file descriptor 3; for a worker thread, its message port. What
+ * travels on it is process-protocol.ts's start and failure messages and the
+ * owner channel's queue requests and answers (owner-channel.ts).
+ *
+ * Why not Node's IPC channel for a child: Node parses IPC messages inside its
+ * own internals, where bytes that are not a message throw an uncaught
+ * exception in the owner (the notebook's kernel). A FrameReader reports them
+ * instead, and the owner stops that child.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import type { ProtocolError } from "../primitives/errors";
+import { FrameReader, writeFrame } from "./frames";
+import type { Backend } from "../primitives/pool-options";
+import type { FromWorker, ToWorker } from "./process-protocol";
+
+/** What the owner hears from a worker. */
+export interface ProcessWorkerEvents {
+  /** A message; `send` writes to the same worker (it throws for a message too large to send). */
+  message(message: unknown, send: (message: ToWorker) => void): void;
+  /** A child broke the framing (garbage, an oversized or truncated frame): stop it. */
+  broken(error: ProtocolError): void;
+  /** An error a thread did not catch (a child reports its own in a message). */
+  threadError(error: Error): void;
+  exit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+/** Starts the worker entry script `entry` as a child process or a thread; its output goes to this process's streams. */
+export function startProcessWorker(backend: Backend, entry: string, events: ProcessWorkerEvents): { child?: ChildProcess; thread?: Worker } {
+  if (backend === "thread") {
+    const thread = new Worker(entry, { stdout: true, stderr: true });
+    thread.stdout.on("data", (d: Buffer) => process.stdout.write(d));
+    thread.stderr.on("data", (d: Buffer) => process.stderr.write(d));
+    const send = (message: ToWorker): void => thread.postMessage(message);
+    thread.on("message", (m) => events.message(m, send));
+    thread.on("error", events.threadError);
+    thread.on("exit", (code) => events.exit(code, null));
+    return { thread };
+  }
+  const child = spawn(process.execPath, [...process.execArgv, entry], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+  // Forward output to this process's streams, where tslab captures it for the notebook.
+  child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
+  child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
+  const channel = child.stdio[3] as Duplex;
+  const send = (message: ToWorker): void => {
+    if (!channel.destroyed) writeFrame(channel, message, "the message");
+  };
+  const reader = new FrameReader((m) => events.message(m, send), events.broken);
+  channel.on("data", (chunk: Buffer) => reader.push(chunk));
+  channel.on("error", () => undefined); // the child died: reported through "exit"
+  child.on("exit", (code, signal) => events.exit(code, signal));
+  child.on("error", () => undefined); // reported through "exit"
+  return { child };
+}
+
+/** The worker's end of the channel. */
+export interface OwnerConnection {
+  /** Sends `message`; `written` runs once it has left (before exiting, so that it is not lost). */
+  send(message: FromWorker, written?: () => void): void;
+  /** Closes the channel (the worker is done). */
+  close(): void;
+  /** True in a child process (a pipe, asynchronous), false in a thread (its port). */
+  readonly isChild: boolean;
+}
+
+/**
+ * Connects the worker entry script to its owner: messages from the owner go
+ * to `onMessage`. In a child, `ownerGone` runs when the pipe ends or carries
+ * a broken stream (the owner went away, or is confused): it has no one left
+ * to report to.
+ */
+export function connectToOwner(onMessage: (message: ToWorker) => void, ownerGone: () => void): OwnerConnection {
+  if (!isMainThread) {
+    parentPort?.on("message", onMessage);
+    return {
+      send: (message, written) => {
+        parentPort?.postMessage(message);
+        written?.();
+      },
+      close: () => parentPort?.close(),
+      isChild: false,
+    };
+  }
+  const channel = new net.Socket({ fd: 3, readable: true, writable: true });
+  channel.on("end", ownerGone);
+  channel.on("close", ownerGone);
+  channel.on("error", ownerGone);
+  const reader = new FrameReader((m) => onMessage(m as ToWorker), ownerGone);
+  channel.on("data", (chunk: Buffer) => reader.push(chunk));
+  return {
+    send: (message, written) => {
+      if (!channel.destroyed) writeFrame(channel, message, "the message", written);
+    },
+    close: () => channel.end(),
+    isChild: true,
+  };
+}

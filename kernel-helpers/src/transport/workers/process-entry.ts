@@ -1,0 +1,76 @@
+/**
+ * Entry script of a {@link Process} worker, child process or worker thread.
+ * It waits for the start message, builds queue proxies for the queues in the
+ * arguments, runs the target, and ends: normally when the target's promise
+ * settles with success, with exit code 1 (after reporting the error) if it throws.
+ */
+import path from "node:path";
+import { connectToOwner } from "../process-channel";
+import "../../tasks"; // registers the named tasks (task-spec.ts)
+import { runnableTask } from "../task-spec";
+import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
+import { WorkerQueues } from "../queue-proxy";
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** True once the target has returned: the owner closing the channel then is expected. */
+let finished = false;
+
+// A child process talks to its owner in frames on a pipe of its own, a thread on its message port (process-channel.ts).
+// A child whose owner went away (kernel killed, pipe closed, a broken stream) has no one to report to: it stops.
+const owner = connectToOwner(
+  (message) => onMessage(message),
+  () => {
+    if (!finished) process.exit(1);
+  },
+);
+const send = owner.send;
+
+/** Proxies for the queues in the arguments; their requests' answers come back with the request's id (owner-channel.ts). */
+const queues = new WorkerQueues((message) => send(message as FromWorker));
+
+function resolveTarget(target: TargetSpec): AnyFunction {
+  if (target.kind !== "module") return runnableTask(target);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require(path.resolve(target.path)) as Record<string, unknown>;
+  const fn = loaded[target.exportName];
+  if (typeof fn !== "function") throw new Error(`${target.path} has no exported function "${target.exportName}"`);
+  return fn as AnyFunction;
+}
+
+function fail(error: unknown): void {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const report = { name: String(e.name), message: String(e.message), stack: e.stack === undefined ? undefined : String(e.stack) };
+  // Let the message leave before exiting: the pipe and postMessage are asynchronous.
+  send({ kind: "failed", error: report }, () => setTimeout(() => process.exit(1), owner.isChild ? 0 : 50));
+}
+
+async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<void> {
+  try {
+    const fn = resolveTarget(message.target);
+    const args = decodeArgs(message.args, queues.proxy) as unknown[];
+    await fn(...args);
+    await queues.settle(); // its quiet puts went in, or the target fails with their error (queue-proxy.ts)
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  // Done, as Python's process is when its target returns: close the channel,
+  // give buffered output a moment to leave, then end even if the target left
+  // timers or handles open (which would otherwise keep the worker alive).
+  finished = true;
+  owner.close();
+  setTimeout(() => process.exit(0), 100).unref();
+}
+
+function onMessage(message: ToWorker): void {
+  if (message.kind === "start") {
+    void start(message);
+    return;
+  }
+  queues.take(message);
+}
+
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+send({ kind: "ready" });
