@@ -41,6 +41,8 @@ export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
 
 /** True while a process with this pid exists. */
 export function isAlive(pid: number): boolean {
+  // 0 and negative numbers name process groups, which are always "alive"
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`isAlive needs a process id, got ${pid}`);
   try {
     process.kill(pid, 0);
     return true;
@@ -57,9 +59,14 @@ export class Markers {
   path(): string {
     return path.join(this.#dir, `started-${this.#next++}`);
   }
-  /** The worker identity a started task wrote there ("pid:threadId"), or undefined while not started. */
+  /**
+   * What a started task wrote there (its worker's "pid:threadId"), or undefined while not started. The file
+   * exists, empty, between its creation and the write: that counts as not started (an empty identity read as
+   * pid 0 made `isAlive(0)`, which signals this process group, true forever: a test that hung now and then).
+   */
   read(marker: string): string | undefined {
-    return fs.existsSync(marker) ? fs.readFileSync(marker, "utf8") : undefined;
+    const text = fs.existsSync(marker) ? fs.readFileSync(marker, "utf8") : "";
+    return text.length > 0 ? text : undefined; // a few bytes are written in one system call: all or nothing
   }
   dispose(): void {
     fs.rmSync(this.#dir, { recursive: true, force: true });
