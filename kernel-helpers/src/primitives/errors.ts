@@ -45,7 +45,8 @@ export class PoolStateError extends Error {
  * same class for JavaScript's own errors (`TypeError`, `RangeError`,
  * `SyntaxError`, `ReferenceError`, `EvalError`, `URIError`, `Error`) and for
  * kernel-helpers' `InvalidOptionError` and `UnsendableValueError` (with its
- * `option`); for any other class, an `Error` whose `name` is that class's
+ * `option`), `QueueEmpty`, `QueueFull`, `QueueClosedError` and
+ * `ExtraTaskDoneError`; for any other class, an `Error` whose `name` is that class's
  * name. Its `message`, `stack` and `code` (Node's `"ENOENT"`...) are the
  * worker's. So, where Python re-raises the worker's exception type, match on
  * the cause (`e.cause instanceof RangeError`, `e.cause.name === "ParseError"`,

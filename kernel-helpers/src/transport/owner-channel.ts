@@ -27,9 +27,8 @@
  * its queues) and manager-proxy.ts; the owner's side of queue requests is
  * queue-service.ts (a QueueClient per worker).
  */
-import { InvalidOptionError } from "../primitives/errors";
-import { ExtraTaskDoneError, QueueClosedError, QueueEmpty, QueueFull } from "../primitives/queue-api";
-import { UnsendableValueError } from "./sendable";
+import type { InvalidOptionError } from "../primitives/errors";
+import { rebuildError } from "./task-failure";
 import { fromJsonWire, toJsonWire } from "./wire";
 
 /** A request: the id the peer gave it, and what it asks. */
@@ -56,26 +55,15 @@ export function reportChannelError(error: unknown): ChannelError {
   return { name: String(e.name), message: String(e.message), ...(typeof option === "string" ? { option } : {}) };
 }
 
-/** The errors rebuilt as their own class (the others arrive as an Error with their name). */
-const MESSAGE_ONLY = new Map<string, new (message: string) => Error>([
-  ["QueueEmpty", QueueEmpty],
-  ["QueueFull", QueueFull],
-  ["QueueClosedError", QueueClosedError],
-  ["ExtraTaskDoneError", ExtraTaskDoneError],
-]);
-
-/** The owner's error, as the class it was in the owner where this library defines it. */
+/**
+ * The owner's error, as its own class where this library knows it (the one
+ * rebuild of task-failure.ts), with the stack of the call that failed here.
+ */
 export function rebuildChannelError(error: Partial<ChannelError> | undefined): Error {
   const name = String(error?.name ?? "Error");
   const message = String(error?.message ?? "the owner reported an error without a message");
-  const option = typeof error?.option === "string" ? error.option : undefined;
-  const Known = MESSAGE_ONLY.get(name);
-  if (Known) return new Known(message);
-  if (name === "UnsendableValueError") return new UnsendableValueError(option ?? "value", message);
-  if (name === "InvalidOptionError") return new InvalidOptionError(option ?? "options", message);
-  const rebuilt = new Error(message);
-  rebuilt.name = name;
-  return rebuilt;
+  const option = typeof error?.option === "string" ? error.option : name === "InvalidOptionError" ? "options" : "value";
+  return rebuildError({ name, message, option }, true);
 }
 
 /**

@@ -5,6 +5,7 @@
  * instance of the same class where it can, inside a {@link TaskError}.
  */
 import { InvalidOptionError, TaskError, WorkerCrashedError } from "../primitives/errors";
+import { ExtraTaskDoneError, QueueClosedError, QueueEmpty, QueueFull } from "../primitives/queue-api";
 import { UnsendableValueError } from "./sendable";
 import type { TaskSpec } from "./task-spec";
 import type { WorkerExit } from "./pool-worker-handle";
@@ -34,17 +35,24 @@ const STANDARD: Record<string, new (message: string) => Error> = {
   ReferenceError,
   EvalError,
   URIError,
+  // the library's own errors that carry only a message
+  QueueEmpty,
+  QueueFull,
+  QueueClosedError,
+  ExtraTaskDoneError,
 };
 
 /**
  * The reported error as an instance of its class where that class is known
- * here (JavaScript's own, InvalidOptionError, UnsendableValueError), else an
- * `Error` named like it; message, stack and `code` are the worker's.
+ * here (JavaScript's own, the queue errors, InvalidOptionError,
+ * UnsendableValueError), else an `Error` named like it; message, stack and
+ * `code` are the other side's. One rebuild for a task's error in a pool
+ * worker and for an owner's answer on the owner channel (owner-channel.ts).
  */
-export function rebuildError(reported: ReportedError): Error {
+export function rebuildError(reported: ReportedError, keepLocalStack = false): Error {
   const { name, message, stack, option, code } = reported;
   let error: Error;
-  const Standard = STANDARD[name];
+  const Standard = Object.hasOwn(STANDARD, name) ? STANDARD[name] : undefined;
   if (Standard) error = new Standard(message);
   else if (name === "UnsendableValueError") error = new UnsendableValueError(option ?? "", message);
   else if (name === "InvalidOptionError") error = new InvalidOptionError(option ?? "", message);
@@ -52,7 +60,7 @@ export function rebuildError(reported: ReportedError): Error {
     error = new Error(message);
     Object.defineProperty(error, "name", { value: name, writable: true, configurable: true });
   }
-  error.stack = stack ?? `${name}: ${message}`;
+  if (stack !== undefined || !keepLocalStack) error.stack = stack ?? `${name}: ${message}`;
   if (code !== undefined) Object.defineProperty(error, "code", { value: code, writable: true, configurable: true, enumerable: true });
   return error;
 }
