@@ -77,15 +77,27 @@ async function runBench(options, log = silentLog) {
       heavy,
       nodeSerial,
       python,
-      createdAt: new Date(),
-      durationS: (performance.now() - startMs) / 1000,
       // every pool is stopped by now, so that each child's CPU time counts as ours
-      otherCpuCores: otherCores(cpuAtStart, cpuSnapshot()),
-      loadAverage: os.loadavg(),
+      ...runEnd(startMs, cpuAtStart),
     };
   } finally {
     await registry.stopAll();
   }
 }
 
-module.exports = { runBench };
+/**
+ * The fields every run's JSON ends with: when it was made, how long it took,
+ * how many cores other processes kept busy since `cpuAtStart`, and the load.
+ * @param {number} startMs - performance.now() at the start
+ * @param {ReturnType<typeof cpuSnapshot>} cpuAtStart - cpuSnapshot() at the start
+ */
+function runEnd(startMs, cpuAtStart) {
+  return {
+    createdAt: new Date(),
+    durationS: (performance.now() - startMs) / 1000,
+    otherCpuCores: otherCores(cpuAtStart, cpuSnapshot()),
+    loadAverage: os.loadavg(),
+  };
+}
+
+module.exports = { runBench, runEnd };

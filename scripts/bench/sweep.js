@@ -9,13 +9,14 @@
 
 const os = require('node:os');
 const { performance } = require('node:perf_hooks');
-const { cpuSnapshot, machineLine, machineSummary, otherCores } = require('kernel-helpers');
+const { cpuSnapshot, machineLine, machineSummary } = require('kernel-helpers');
 const { plural, silentLog } = require('./format');
 const { calibrateHeavyTerms, measureHeavyTasks } = require('./heavy');
 const { SWEEP_SETTINGS, defaultSweepWorkers } = require('./options');
 const { PoolRegistry } = require('./pools');
 const { measureManagerClients, measureQueueJobs } = require('./primitives');
 const { measurePythonSweep } = require('./python');
+const { runEnd } = require('./run');
 const { measureChunkedMap, measureRoundTrips } = require('./round-trips');
 
 /** @typedef {import('kernel-helpers').Backend} Backend */
@@ -121,10 +122,7 @@ async function runSweep(options, log = silentLog, command = 'npm run bench -- --
       heavyTerms,
       steps,
       command,
-      createdAt: new Date(),
-      durationS: (performance.now() - startMs) / 1000,
-      otherCpuCores: otherCores(cpuAtStart, cpuSnapshot()),
-      loadAverage: os.loadavg(),
+      ...runEnd(startMs, cpuAtStart),
     };
   } finally {
     await registry.stopAll();
