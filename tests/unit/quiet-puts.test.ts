@@ -64,7 +64,7 @@ describe("the owner's side", () => {
     const q = new Queue<number>("guarded");
     const client = new QueueClient("a test peer");
     const answers: { ok: boolean; error?: { name: string } }[] = [];
-    const send = (answer: { ok: boolean }): void => void answers.push(answer);
+    const send = (answer: object): void => void answers.push(answer as (typeof answers)[number]);
     client.take({ kind: "request", id: 1, operation: { queueId: q.toReference().__khQueue, op: "get", block: false, quiet: true } }, send);
     client.take({ kind: "request", id: 2, operation: { queueId: q.toReference().__khQueue, op: "put", item: 5, quiet: "yes" } }, send);
     expect(answers.map((a) => [a.ok, a.error?.name])).toEqual([[false, ProtocolError.name], [false, ProtocolError.name]]);
@@ -75,7 +75,7 @@ describe("the owner's side", () => {
     const q = new Queue<number>("answers");
     const client = new QueueClient("a test peer");
     const answers: { id: number; ok: boolean }[] = [];
-    const send = (answer: { id: number; ok: boolean }): void => void answers.push(answer);
+    const send = (answer: object): void => void answers.push(answer as (typeof answers)[number]);
     const id = q.toReference().__khQueue;
     client.take({ kind: "request", id: 1, operation: { queueId: id, op: "put", item: 7, quiet: true } }, send);
     expect(answers).toEqual([]);

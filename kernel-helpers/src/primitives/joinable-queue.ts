@@ -5,7 +5,8 @@
  * ever put has been marked done. The count lives in the owner, like the
  * items; workers' `taskDone()` and `join()` are requests to it.
  */
-import { OWNER, Queue, withdraw } from "./queue";
+import { Queue } from "./queue";
+import { OWNER, withdraw } from "./queue-owner-side";
 import { checkQueueJoinOptions, ExtraTaskDoneError, type JoinableQueueLike, type QueueJoinOptions, type QueueReference } from "./queue-api";
 
 /** A `join()` waiting in the owner, on behalf of a consumer (by its unique id). */

@@ -163,7 +163,7 @@ export function isQueueReference(value: unknown): value is QueueReference {
 }
 
 /** The operations a worker may ask of a queue's owner. */
-export const QUEUE_OPERATIONS = ["put", "get", "size", "full", "taskDone", "join"] as const;
+export const QUEUE_OPERATIONS = ["put", "get", "size", "full", "taskDone", "join", "lend", "giveBack"] as const;
 export type QueueOperation = (typeof QUEUE_OPERATIONS)[number];
 
 /** A worker's request to a queue's owner: the operation and its arguments. */
@@ -173,8 +173,22 @@ export interface QueueRequest {
   item?: unknown;
   block?: boolean;
   timeoutMs?: number;
-  /** A put the worker does not wait for: the owner answers it only if it fails. */
+  /** A put (or a giveBack) the worker does not wait for: the owner answers it only if it fails. */
   quiet?: true;
+  /** A get's wish to take up to this many items at once, the others lent ahead (primitives/queue-lending.ts). */
+  ahead?: number;
+  /** A quiet put of several items at once (held back in a quick job loop: transport/worker-queues.ts), in order. */
+  items?: unknown[];
+  /** A giveBack's number of items returned (the oldest lent, after those reported used). */
+  count?: number;
+  /** How many lent items the worker's code took since it last said so: `[queueId, count]` per queue. */
+  used?: [number, number][];
+}
+
+/** The owner asks a worker to give back the items a queue lent it ahead (somebody else found the queue empty). */
+export interface QueueRecall {
+  kind: "recall";
+  queueId: number;
 }
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -21,74 +21,32 @@
  * error, and `queue.requeueOrphans()` puts it back if the task is safe to
  * repeat.
  *
+ * Items lent ahead (queue-lending.ts): a worker that takes items quickly
+ * from a plain queue without a `maxsize` gets several per request. Until its
+ * code takes them they are not in `length` but still count in `size()`;
+ * what it does not take comes back to the front of the queue when it is
+ * done, or as soon as anybody else finds the queue empty.
+ *
  * Shutting down: `shutdown()` (alias `close()`) is Python 3.13's
  * `queue.Queue.shutdown()`, not multiprocessing's `Queue.close()` (see there).
  */
 import { checkSendable } from "../transport/sendable";
-import {
-  checkQueueOptions,
-  checkWaitOptions,
-  QueueClosedError,
-  QueueEmpty,
-  QueueFull,
-  type GetOptions,
-  type OrphanedItem,
-  type PutOptions,
-  type QueueJoinOptions,
-  type QueueLike,
-  type QueueOptions,
-  type QueueReference,
-} from "./queue-api";
+import { checkQueueOptions, checkWaitOptions, QueueClosedError, QueueEmpty, QueueFull } from "./queue-api";
+import type { GetOptions, OrphanedItem, PutOptions, QueueJoinOptions, QueueLike, QueueOptions, QueueReference } from "./queue-api";
+import { Lending } from "./queue-lending";
+import { NO_WAIT, OWNER, QueueRegistry, withdraw, type Putter, type QueueOwnerSide, type Waiter } from "./queue-owner-side";
 
 export { QueueEmpty, QueueFull, QueueClosedError, ExtraTaskDoneError, isQueueReference } from "./queue-api";
 export type { GetOptions, OrphanedItem, PutOptions, QueueOptions, QueueJoinOptions, QueueLike, JoinableQueueLike, QueueReference } from "./queue-api";
 
-/** A `get` or a `put` waiting in the owner, on behalf of a consumer (by its unique id). */
-interface Waiter<V> {
-  consumer: string;
-  resolve: (value: V) => void;
-  reject: (error: Error) => void;
-  timer?: NodeJS.Timeout;
-}
-interface Putter<T> extends Waiter<void> {
-  item: T;
-}
-
-/** The consumer id of the owner itself (its items in hand are not tracked). */
-export const OWNER = "(owner)";
-const NO_WAIT = { block: true, timeoutMs: undefined } as const;
-
-// Weak, so a long notebook session does not keep every queue it ever made;
-// a running Process holds its own queues strongly while it needs them.
-const queues = new Map<number, WeakRef<Queue<unknown>>>();
-const forget = new FinalizationRegistry<number>((id) => queues.delete(id));
-let nextId = 1;
+const queues = new QueueRegistry<Queue<unknown>>();
 
 /** The owner's queue with this id, for routing workers' requests. */
 export function queueById(id: number): Queue<unknown> | undefined {
-  return queues.get(id)?.deref();
+  return queues.get(id);
 }
 
-/** Removes a waiting call from `list` and stops its timer. */
-export function withdraw<W extends { timer?: NodeJS.Timeout }>(list: W[], entry: W): void {
-  clearTimeout(entry.timer);
-  const index = list.indexOf(entry);
-  if (index >= 0) list.splice(index, 1);
-}
-
-/** The owner's side, per consumer (by unique id): not a Queue's API; for queue-service.ts and collect-results.ts, set by the class's static block. */
-export interface QueueOwnerSide {
-  put(queue: Queue<unknown>, consumer: string, by: string, item: unknown, options?: PutOptions): Promise<void>;
-  get(queue: Queue<unknown>, consumer: string, options?: GetOptions): Promise<unknown>;
-  taskDone(queue: Queue<unknown>, consumer: string): void;
-  join(queue: Queue<unknown>, consumer: string, options?: QueueJoinOptions): Promise<boolean>;
-  consumerEnded(queue: Queue<unknown>, consumer: string, normally: boolean, name: string): unknown[];
-  /** The consumer finished a piece of work (a pool task): on a plain queue, what it took is done. */
-  workDone(queue: Queue<unknown>, consumer: string): void;
-  /** Withdraws the owner's waiting gets (they never settle), e.g. after a race was lost. */
-  abandonOwnerGets(queue: Queue<unknown>): void;
-}
-export let ownerSide!: QueueOwnerSide;
+export let ownerSide!: QueueOwnerSide<Queue<unknown>>;
 
 /**
  * A first-in, first-out queue shared with workers: pass it in a
@@ -114,12 +72,17 @@ export class Queue<T> implements QueueLike<T> {
   readonly #putters: Putter<T>[] = [];
   readonly #inHand = new Map<string, T[]>();
   readonly #orphans: OrphanedItem<T>[] = [];
+  readonly #lending = new Lending<T>();
   #closed = false;
 
   static {
     ownerSide = {
       put: (queue, consumer, by, item, options) => queue.putFor(consumer, by, item, options),
       get: (queue, consumer, options) => queue.getFor(consumer, options),
+      getAhead: (queue, consumer, options, ahead, recall) => queue.#getAhead(consumer, options, ahead, recall),
+      lend: (queue, consumer, wanted, recall) => queue.#lend(consumer, wanted, recall),
+      used: (queue, consumer, count) => queue.#used(consumer, count),
+      giveBack: (queue, consumer, count) => queue.#restore(queue.#lending.takeBack(consumer, count)),
       taskDone: (queue, consumer) => queue.taskDoneFor(consumer),
       join: (queue, consumer, options) => queue.joinFor(consumer, options),
       consumerEnded: (queue, consumer, normally, name) => queue.consumerEnded(consumer, normally, name),
@@ -140,11 +103,9 @@ export class Queue<T> implements QueueLike<T> {
   constructor(options: QueueOptions);
   constructor(nameOrOptions?: string | QueueOptions, options?: Omit<QueueOptions, "name">) {
     const checked = checkQueueOptions(nameOrOptions, options, `\`new ${new.target.name}\``);
-    this.id = nextId++;
+    this.id = queues.add(this as Queue<unknown>);
     this.name = checked.name ?? `queue-${this.id}`;
     this.maxsize = checked.maxsize;
-    queues.set(this.id, new WeakRef(this as Queue<unknown>));
-    forget.register(this, this.id);
   }
 
   /** Items waiting right now (synchronous; only the owner knows it). */
@@ -190,12 +151,13 @@ export class Queue<T> implements QueueLike<T> {
     return this.#get(OWNER, false, undefined);
   }
 
+  /** Items put and not yet taken, counting those lent ahead to a worker and not yet used (queue-lending.ts). */
   async size(): Promise<number> {
-    return this.#items.length;
+    return this.#items.length + this.#lending.count;
   }
 
   async empty(): Promise<boolean> {
-    return this.#items.length === 0;
+    return (await this.size()) === 0;
   }
 
   async full(): Promise<boolean> {
@@ -313,9 +275,11 @@ export class Queue<T> implements QueueLike<T> {
   protected consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
     for (const getter of this.#getters.filter((w) => w.consumer === consumer)) withdraw(this.#getters, getter);
     for (const putter of this.#putters.filter((w) => w.consumer === consumer)) withdraw(this.#putters, putter);
-    const items = this.#inHand.get(consumer) ?? [];
+    const held = this.#inHand.get(consumer) ?? [];
     this.#inHand.delete(consumer);
-    if (normally && !this.keepsItemsUntilTaskDone) return [];
+    // items lent ahead and not given back (a worker gives them back before it ends): some may have been used unreported
+    const lent = this.#lending.takeBack(consumer);
+    const items = normally && !this.keepsItemsUntilTaskDone ? lent : [...held, ...lent];
     for (const item of items) this.#orphans.push({ item, consumer: name });
     return items;
   }
@@ -347,6 +311,7 @@ export class Queue<T> implements QueueLike<T> {
       this.#admitPutters();
       return Promise.resolve(item);
     }
+    this.#lending.recallAll(consumer); // items lent to others come back for this get, or the next
     if (this.#closed) return Promise.reject(new QueueClosedError(`Queue "${this.name}" is shut down and empty.`));
     if (!block || timeoutMs === 0) return Promise.reject(new QueueEmpty(`Queue "${this.name}" is empty.`));
     return new Promise<T>((resolve, reject) => {
@@ -359,6 +324,41 @@ export class Queue<T> implements QueueLike<T> {
       }
       this.#getters.push(getter);
     });
+  }
+
+  /** A worker's get that may take more items ahead (queue-lending.ts): its item first, then those lent. */
+  #getAhead(consumer: string, options: GetOptions, ahead: number, recall: () => void): Promise<T[]> {
+    const waiting = this.#items.length;
+    const first = this.getFor(consumer, options);
+    const more = this.#items.length === waiting - 1 ? this.#lend(consumer, ahead - 1, recall) : [];
+    return first.then((item) => [item, ...more]);
+  }
+
+  /** Lends up to `wanted` waiting items to a worker's consumer, at most a fair share (none on a bounded or joinable queue). */
+  #lend(consumer: string, wanted: number, recall: () => void): T[] {
+    if (this.keepsItemsUntilTaskDone || this.maxsize > 0) return [];
+    const more = this.#items.splice(0, this.#lending.share(wanted, this.#items.length));
+    if (more.length > 0) this.#lending.lend(consumer, more, recall);
+    return more;
+  }
+
+  /** The consumer's code took its `count` oldest lent items: the last is now in its hand (as after a get). */
+  #used(consumer: string, count: number): void {
+    const taken = this.#lending.used(consumer, count);
+    if (taken.length === 0) return;
+    this.releaseHeld(consumer, "all");
+    this.#take(consumer, taken[taken.length - 1] as T);
+  }
+
+  /** Items given back (not used): to the front of the queue, in order, the longest-waiting gets first. */
+  #restore(items: T[]): void {
+    let next = 0;
+    for (; next < items.length && this.#getters.length > 0; next++) {
+      const getter = this.#getters.shift() as Waiter<T>;
+      clearTimeout(getter.timer);
+      getter.resolve(this.#take(getter.consumer, items[next] as T));
+    }
+    this.#items.unshift(...items.slice(next));
   }
 
   /** An item a put adds: counted, then handed to the longest-waiting get or queued. */

@@ -24,19 +24,12 @@ import { DualChannel } from "./dual-channel";
 import { poolMessageCarriesBytes } from "./wire";
 import type { Duplex } from "node:stream";
 import { QueueClient } from "./queue-service";
+import type { WorkerExit } from "./task-failure";
 
 /** The worker entry script, next to this module once compiled (never relative to the notebook's folder). */
 const WORKER_SCRIPT = path.join(__dirname, "workers", "pool-worker.js");
 
-/** How a worker ended. */
-export interface WorkerExit {
-  /** The exit code, or null when a signal ended it. */
-  code: number | null;
-  /** The signal that ended a child process, else null. */
-  signal: NodeJS.Signals | null;
-  /** An error that escaped the task (a thread's uncaught exception), if any. */
-  error?: Error;
-}
+export type { WorkerExit } from "./task-failure";
 
 /** A running worker. */
 export interface PoolWorkerHandle {

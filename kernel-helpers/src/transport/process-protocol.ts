@@ -3,7 +3,7 @@
  * script, and the encoding of arguments (queues travel as references).
  */
 import { isQueueReference, Queue, type QueueReference } from "../primitives/queue";
-import type { QueueRequest } from "../primitives/queue-api";
+import type { QueueRecall, QueueRequest } from "../primitives/queue-api";
 import type { ChannelAnswer, ChannelRequest } from "./owner-channel";
 import { connectManager, isManagerReference, Manager, type ManagerProxy } from "../primitives/manager";
 import { types } from "node:util";
@@ -14,7 +14,7 @@ import { inspectSendable, isJsonPrimitive } from "./sendable";
 export type TargetSpec = TaskSpec | { kind: "module"; path: string; exportName: string; name: string };
 
 /** Owner -> worker: the start, and answers to the worker's queue requests (owner-channel.ts). */
-export type ToWorker = { kind: "start"; target: TargetSpec; args: unknown[]; name: string } | ({ kind: "answer" } & ChannelAnswer);
+export type ToWorker = { kind: "start"; target: TargetSpec; args: unknown[]; name: string } | ({ kind: "answer" } & ChannelAnswer) | QueueRecall;
 
 export type { QueueOperation } from "../primitives/queue-api";
 

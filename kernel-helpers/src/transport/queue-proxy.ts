@@ -7,8 +7,8 @@
  * worker entry script gives it a `request` function (owner-channel.ts's
  * PendingRequests over that worker's channel).
  */
-import { PendingRequests, packValue, rebuildChannelError, unpackValue, type ChannelError } from "./owner-channel";
 import { checkSendable } from "./sendable";
+import type { AheadBuffer } from "./queue-ahead";
 import {
   checkQueueJoinOptions,
   checkWaitOptions,
@@ -49,6 +49,8 @@ class QueueProxy<T> implements QueueLike<T> {
     private readonly send: SendQueueRequest,
     /** Present for a queue without a `maxsize`: its puts are not waited for. */
     private readonly quiet?: QuietPuts,
+    /** Present for a plain queue without a `maxsize`: items lent ahead (queue-ahead.ts). */
+    private readonly ahead?: AheadBuffer,
   ) {}
   /** Sends a request and waits for its answer, after reporting a quiet put that failed. */
   protected request(operation: QueueRequest): Promise<unknown> {
@@ -68,15 +70,42 @@ class QueueProxy<T> implements QueueLike<T> {
   }
   async get(options?: GetOptions): Promise<T> {
     const { block, timeoutMs } = checkWaitOptions(options, "get");
-    return (await this.request({ queueId: this.id, op: "get", block, timeoutMs })) as T;
+    return (await this.#get(block, timeoutMs)) as T;
   }
   async getNowait(): Promise<T> {
-    return (await this.request({ queueId: this.id, op: "get", block: false })) as T;
+    return (await this.#get(false, undefined)) as T;
   }
+  /** From the items lent ahead if any wait here, else from the owner (asking for more at once when this consumer is quick). */
+  #get(block: boolean, timeoutMs: number | undefined): Promise<unknown> {
+    const ahead = this.ahead;
+    if (!ahead) return this.request({ queueId: this.id, op: "get", block, timeoutMs });
+    if (ahead.size > 0) {
+      try {
+        this.quiet?.check();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const item = ahead.take();
+      this.#topUp(ahead);
+      return Promise.resolve(item);
+    }
+    const refill = ahead.refill;
+    if (refill) return refill.then(() => this.#get(block, timeoutMs)); // its items come first
+    const asked = ahead.ask();
+    const operation: QueueRequest = { queueId: this.id, op: "get", block, timeoutMs, ...(asked > 1 ? { ahead: asked } : {}) };
+    return this.request(operation).then((value) => ahead.received(value, asked));
+  }
+  /** Asks for more lent items in the background when it is time (queue-ahead.ts); not through `request`, which would take a quiet put's failure meant for the code. */
+  #topUp(ahead: AheadBuffer): void {
+    const wanted = ahead.wantsTopUp();
+    if (wanted > 0) ahead.toppingUp(this.send({ queueId: this.id, op: "lend", ahead: wanted }));
+  }
+  /** Items put and not yet taken (the owner's count, which includes those lent ahead here). */
   async size(): Promise<number> {
     return (await this.request({ queueId: this.id, op: "size" })) as number;
   }
   async empty(): Promise<boolean> {
+    if (this.ahead && this.ahead.size > 0) return false;
     return (await this.size()) === 0;
   }
   async full(): Promise<boolean> {
@@ -105,76 +134,8 @@ class JoinableQueueProxy<T> extends QueueProxy<T> implements JoinableQueueLike<T
 }
 
 /** The proxy for a queue reference: joinable or plain, as the owner's queue is. */
-export function queueProxy(reference: QueueReference, request: SendQueueRequest, quiet?: QuietPuts): QueueLike<unknown> {
-  const Proxy = reference.joinable ? JoinableQueueProxy : QueueProxy;
+export function queueProxy(reference: QueueReference, request: SendQueueRequest, quiet?: QuietPuts, ahead?: AheadBuffer): QueueLike<unknown> {
   const bounded = typeof reference.maxsize === "number" && reference.maxsize > 0;
-  return new Proxy(reference.__khQueue, reference.name, request, bounded ? undefined : quiet);
-}
-
-/**
- * The worker's side of its queues, for any worker (a Process, a pool worker
- * of either backend): proxies for the queue references in its arguments,
- * whose requests go out with `send` as `{ kind: "request", id, operation }`,
- * and the owner's answers (`kind: "answer"`), which settle them.
- */
-export class WorkerQueues {
-  readonly #requests = new PendingRequests();
-  /** Quiet puts sent since the last {@link WorkerQueues.settle}, and the queue of the last one. */
-  #quietSince = 0;
-  #lastQuietQueue = 0;
-  /** The first quiet put that failed and was not reported yet. */
-  #quietFailure: Error | undefined;
-  readonly #quiet: QuietPuts = {
-    fire: (operation) => {
-      this.#quietSince++;
-      this.#lastQuietQueue = operation.queueId;
-      this.#requests.fire((id) => this.#send(id, operation));
-    },
-    check: () => {
-      const failure = this.#quietFailure;
-      this.#quietFailure = undefined;
-      if (failure) throw failure;
-    },
-  };
-
-  /**
-   * @param send - sends a message to the owner on this worker's channel.
-   * @param viaJson - the channel is Node's JSON IPC (a process pool's worker): items and values travel packed.
-   */
-  constructor(
-    private readonly send: (message: object) => void,
-    private readonly viaJson = false,
-  ) {}
-
-  /** The proxy for a queue reference found in the arguments (for decodeArgs). */
-  readonly proxy = (reference: QueueReference): QueueLike<unknown> =>
-    queueProxy(reference, (operation) => this.#requests.request((id) => this.#send(id, operation)), this.#quiet);
-
-  #send(id: number, operation: QueueRequest): void {
-    const packed = operation.item === undefined ? operation : { ...operation, item: packValue(operation.item, this.viaJson) };
-    this.send({ kind: "request", id, operation: packed });
-  }
-
-  /**
-   * Undefined when no quiet put was sent since the last call (the usual case,
-   * at no cost). Else asks the owner one question behind them (the channel
-   * keeps order, so its answer comes after any failure of theirs) and
-   * rejects with the first failure. A task or target is done only after this.
-   */
-  settle(): Promise<void> | undefined {
-    if (this.#quietSince === 0 && !this.#quietFailure) return undefined;
-    const queueId = this.#lastQuietQueue;
-    this.#quietSince = 0;
-    return this.#requests.request((id) => this.#send(id, { queueId, op: "size" })).then(() => this.#quiet.check());
-  }
-
-  /** Takes `message` if it is an answer to one of these requests. @returns false for any other message. */
-  take(message: unknown): boolean {
-    const m = message as { kind?: unknown; ok?: unknown; value?: unknown } | null;
-    if (typeof m !== "object" || m === null || m.kind !== "answer") return false;
-    const answered = this.#requests.settle(m.ok === true ? { ...m, value: unpackValue(m.value, this.viaJson) } : m);
-    // an answer to no waiting request is a quiet put's failure
-    if (!answered && m.ok === false) this.#quietFailure ??= rebuildChannelError((m as { error?: ChannelError }).error);
-    return true;
-  }
+  if (reference.joinable) return new JoinableQueueProxy(reference.__khQueue, reference.name, request, bounded ? undefined : quiet);
+  return new QueueProxy(reference.__khQueue, reference.name, request, bounded ? undefined : quiet, bounded ? undefined : ahead);
 }

@@ -8,7 +8,6 @@ import { InvalidOptionError, TaskError, WorkerCrashedError } from "../primitives
 import { ExtraTaskDoneError, QueueClosedError, QueueEmpty, QueueFull } from "../primitives/queue-api";
 import { UnsendableValueError } from "./sendable";
 import type { TaskSpec } from "./task-spec";
-import type { WorkerExit } from "./pool-worker-handle";
 
 /** An error as a worker reports it: strings only, so that reporting it can never fail. */
 export interface ReportedError {
@@ -69,6 +68,16 @@ export function rebuildError(reported: ReportedError, keepLocalStack = false): E
 export function taskError(spec: TaskSpec, reported: ReportedError): TaskError {
   const hint = spec.kind === "inline" && reported.name === "ReferenceError" ? INLINE_HINT : undefined;
   return new TaskError(spec.name, reported.name, reported.message, reported.stack, hint, rebuildError(reported));
+}
+
+/** How a worker ended. */
+export interface WorkerExit {
+  /** The exit code, or null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended a child process, else null. */
+  signal: NodeJS.Signals | null;
+  /** An error that escaped the task (a thread's uncaught exception), if any. */
+  error?: Error;
 }
 
 /** The {@link WorkerCrashedError} for a worker that exited while running `spec`. */

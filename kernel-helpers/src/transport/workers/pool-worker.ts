@@ -15,7 +15,7 @@ import { DualChannel } from "../dual-channel";
 import "../../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask, type TaskSpec } from "../task-spec";
 import { decodeArgs } from "../process-protocol";
-import { WorkerQueues } from "../queue-proxy";
+import { WorkerQueues } from "../worker-queues";
 import { inspectSendable } from "../sendable";
 import { fromJsonWire, poolMessageCarriesBytes, toByteWire } from "../wire";
 import { describeValue } from "../../primitives/validate";
@@ -171,6 +171,8 @@ async function run(message: TaskMessage): Promise<void> {
     if (puts) await puts;
     reply({ id: message.id, results, ms: performance.now() - start }, transfer);
   } catch (error) {
+    // lent queue items the task did not take go back before its answer (queue-ahead.ts); the task's own error wins
+    await queues.settle()?.catch(() => undefined);
     reply({ id: message.id, error: report(error), ms: performance.now() - start });
   }
 }

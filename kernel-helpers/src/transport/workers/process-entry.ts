@@ -9,7 +9,7 @@ import { connectToOwner } from "../process-channel";
 import "../../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
-import { WorkerQueues } from "../queue-proxy";
+import { WorkerQueues } from "../worker-queues";
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -38,11 +38,22 @@ function resolveTarget(target: TargetSpec): AnyFunction {
   return fn as AnyFunction;
 }
 
+/** How long a failing worker waits for the owner to take back lent queue items before it reports anyway. */
+const GIVE_BACK_WAIT_MS = 1_000;
+let failing = false;
+
+/** Reports the target's failure (the first one) and exits. */
 function fail(error: unknown): void {
+  if (failing) return;
+  failing = true;
   const e = error instanceof Error ? error : new Error(String(error));
   const report = { name: String(e.name), message: String(e.message), stack: e.stack === undefined ? undefined : String(e.stack) };
   // Let the message leave before exiting: the pipe and postMessage are asynchronous.
-  send({ kind: "failed", error: report }, () => setTimeout(() => process.exit(1), owner.isChild ? 0 : 50));
+  const reportAndExit = (): void => send({ kind: "failed", error: report }, () => setTimeout(() => process.exit(1), owner.isChild ? 0 : 50));
+  // lent queue items it did not take go back first, once any top-up on its way is in (queue-ahead.ts)
+  const returned = queues.settle()?.catch(() => undefined);
+  if (!returned) return reportAndExit();
+  void Promise.race([returned, new Promise((resolve) => setTimeout(resolve, GIVE_BACK_WAIT_MS))]).then(reportAndExit);
 }
 
 async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<void> {

@@ -1,0 +1,309 @@
+/**
+ * Items a plain queue lends a quick consumer ahead (primitives/queue-lending.ts,
+ * transport/queue-ahead.ts): a worker whose gets come quickly takes several items
+ * per round trip and tops up in the background. What a user must still get, on
+ * both backends, for Processes and Pool tasks: every item exactly once; items
+ * lent to one worker come back when anybody else waits for them; what a worker
+ * did not take goes back to the front of the queue when its code ends (or fails);
+ * a worker that dies leaves nothing lost (its lent items are orphans); a slow
+ * consumer, a JoinableQueue and a bounded queue never lend; `empty()` in a worker
+ * counts what it holds. The owner's requests are counted by wrapping
+ * QueueClient.take. No timings beyond "quick" (no sleep) and "slow" (a sleep).
+ */
+import { JoinableQueue, Process, Queue, liveResourceCount, terminateAll, type JoinableQueueLike, type QueueLike } from "kernel-helpers";
+import { QueueClient } from "kernel-helpers/dist/transport/queue-service";
+import { ProtocolError } from "kernel-helpers";
+import { backends, until, withTestPool } from "../pool-test-helpers";
+import { expectNoLeaks } from "../test-helpers";
+
+expectNoLeaks({ liveResourceCount, terminateAll });
+
+/** The queue requests the owner served, per queue id: how many asked for items ahead (a get with `ahead` > 1, or a `lend`), and how many were puts. */
+const lendingRequests = new Map<number, number>();
+const putMessages = new Map<number, number>();
+const take = QueueClient.prototype.take;
+beforeAll(() => {
+  QueueClient.prototype.take = function (this: QueueClient, message: unknown, send: Parameters<typeof take>[1]): boolean {
+    const operation = (message as { kind?: string; operation?: { queueId: number; op: string; ahead?: number } }).operation;
+    if (operation?.op === "put") putMessages.set(operation.queueId, (putMessages.get(operation.queueId) ?? 0) + 1);
+    if (operation && (operation.op === "lend" || (operation.op === "get" && (operation.ahead ?? 1) > 1))) {
+      lendingRequests.set(operation.queueId, (lendingRequests.get(operation.queueId) ?? 0) + 1);
+    }
+    return take.call(this, message, send);
+  };
+});
+afterAll(() => {
+  QueueClient.prototype.take = take;
+});
+const lent = (q: Queue<unknown>): number => lendingRequests.get(q.id) ?? 0;
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+const filled = (name: string, n: number): Queue<number> => {
+  const q = new Queue<number>(name);
+  for (const i of range(0, n)) void q.put(i);
+  return q;
+};
+
+/** getNowait until the queue is empty, put each item on `out`. */
+async function jobLoop(input: QueueLike<number>, out: QueueLike<number>): Promise<void> {
+  for (;;) {
+    let item: number;
+    try {
+      item = await input.getNowait();
+    } catch (error) {
+      if ((error as Error).name === "QueueEmpty") return;
+      throw error;
+    }
+    await out.put(item);
+  }
+}
+
+/** Takes `n` items quickly with get(), putting each on `out`. */
+async function takeQuickly(input: QueueLike<number>, out: QueueLike<number>, n: number): Promise<number[]> {
+  const taken: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const item = await input.get();
+    taken.push(item);
+    await out.put(item);
+  }
+  return taken;
+}
+
+describe.each(backends)("items lent ahead, %s workers", (backend) => {
+  test.each([1, 3])("a quick job loop with %i consumer(s) takes items in batches, and every item arrives exactly once", async (consumers) => {
+    const input = filled("jobs", 3_000);
+    const out = new Queue<number>("results");
+    const workers = range(0, consumers).map(() => new Process({ backend, target: jobLoop, args: [input, out] }).start());
+    for (const p of workers) expect(await p.join()).toBe(true);
+    const results = out.drain();
+    if (consumers === 1) expect(results).toEqual(range(0, 3_000)); // in order
+    expect(results.sort((a, b) => a - b)).toEqual(range(0, 3_000));
+    expect(await input.size()).toBe(0);
+    expect(input.orphans).toEqual([]);
+    expect(lent(input)).toBeGreaterThan(0);
+    expect(lent(input)).toBeLessThan(3_000 / 4); // far fewer requests than items
+    expect(putMessages.get(out.id)).toBeLessThan(3_000 / 4); // the puts went out together
+  });
+
+  test("puts held back in a quick loop leave when the code yields, without another queue request", async () => {
+    const input = filled("held", 300);
+    const out = new Queue<number>("held out");
+    const p = new Process({
+      backend,
+      target: async (q: QueueLike<number>, o: QueueLike<number>) => {
+        for (let i = 0; i < 50; i++) await o.put(await q.get());
+        await new Promise((resolve) => setTimeout(resolve, 60_000)); // a wait that is no queue request
+      },
+      args: [input, out],
+    }).start();
+    await until(() => out.length === 50);
+    expect(out.drain()).toEqual(range(0, 50));
+    await p.terminate();
+  });
+
+  test("a slow consumer (a few ms per item) takes one item at a time", async () => {
+    const input = filled("slow jobs", 12);
+    const out = new Queue<number>("slow results");
+    const p = new Process({
+      backend,
+      target: async (q: QueueLike<number>, o: QueueLike<number>) => {
+        for (let i = 0; i < 12; i++) {
+          const item = await q.get();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await o.put(item);
+        }
+      },
+      args: [input, out],
+    }).start();
+    expect(await p.join()).toBe(true);
+    expect(out.drain()).toEqual(range(0, 12));
+    expect(lent(input)).toBe(0);
+  });
+
+  test("items lent to a worker that then waits come back to the owner's get", async () => {
+    const input = filled("shared", 200);
+    const out = new Queue<number>("taken by the worker");
+    const gate = new Queue<string>("gate");
+    const p = new Process({
+      backend,
+      target: async (q: QueueLike<number>, o: QueueLike<number>, g: QueueLike<string>) => {
+        for (let i = 0; i < 40; i++) await o.put(await q.get());
+        await g.get(); // holds what it was lent, waiting
+      },
+      args: [input, out, gate],
+    }).start();
+    await until(() => out.length === 40);
+    expect(lent(input)).toBeGreaterThan(0);
+    const got: number[] = [];
+    for (let i = 0; i < 160; i++) got.push(await input.get({ timeoutMs: 20_000 }));
+    expect([...out.drain(), ...got].sort((a, b) => a - b)).toEqual(range(0, 200));
+    await gate.put("go");
+    expect(await p.join()).toBe(true);
+    expect(input.orphans).toEqual([]);
+  });
+
+  test("what a target did not take goes back to the front of the queue when it returns", async () => {
+    const input = filled("front", 100);
+    const out = new Queue<number>("thirty");
+    const p = new Process({ backend, target: takeQuickly, args: [input, out, 30] }).start();
+    expect(await p.join()).toBe(true);
+    expect(lent(input)).toBeGreaterThan(0);
+    expect(out.drain()).toEqual(range(0, 30));
+    expect(await input.size()).toBe(70);
+    expect(input.drain()).toEqual(range(30, 100));
+    expect(input.orphans).toEqual([]);
+  });
+
+  test("a target that throws while holding lent items loses none: the item in its hand is an orphan", async () => {
+    const input = filled("failing", 100);
+    const out = new Queue<number>("before the throw");
+    const p = new Process({
+      backend,
+      target: async (q: QueueLike<number>, o: QueueLike<number>) => {
+        for (let i = 0; i < 30; i++) await o.put(await q.get());
+        throw new Error("stops with items in hand");
+      },
+      args: [input, out],
+    }).start();
+    await p.join({ throwOnFailure: false });
+    expect(p.exitCode).not.toBe(0);
+    expect(out.drain()).toEqual(range(0, 30));
+    expect(input.orphans.map((o) => o.item)).toEqual([29]); // in its hand, as without lending
+    expect(input.drain()).toEqual(range(30, 100)); // what it did not take went back, in order
+  });
+
+  test("a worker stopped while holding lent items loses none: they are orphans", async () => {
+    const input = filled("stopped", 100);
+    const out = new Queue<number>("before the stop");
+    const p = new Process({
+      backend,
+      target: async (q: QueueLike<number>, o: QueueLike<number>) => {
+        for (let i = 0; i < 30; i++) await o.put(await q.get());
+        await new Promise(() => undefined); // waits forever, holding what it was lent
+      },
+      args: [input, out],
+    }).start();
+    await until(() => out.length === 30);
+    await p.terminate();
+    const taken = out.drain();
+    expect(taken).toEqual(range(0, 30));
+    // its puts told the owner which lent items it took: the orphans are the one in its hand and those it never started
+    const orphans = input.orphans.map((o) => o.item);
+    expect(orphans[0]).toBe(29);
+    expect(orphans.length).toBeGreaterThan(1);
+    expect([...taken, ...orphans.slice(1), ...input.drain()].sort((a, b) => a - b)).toEqual(range(0, 100));
+    expect(input.requeueOrphans()).toBe(orphans.length);
+  });
+
+  test("two workers and the owner taking from one queue at once: each item exactly once", async () => {
+    const input = filled("contended", 4_000);
+    const out = new Queue<number>("contended out");
+    const workers = range(0, 2).map(() => new Process({ backend, target: jobLoop, args: [input, out] }).start());
+    const mine: number[] = [];
+    for (let turn = 1; ; turn++) {
+      try {
+        mine.push(await input.getNowait());
+      } catch {
+        if (workers.every((p) => p.exitCode !== null)) break;
+      }
+      if (turn % 7 === 0) await new Promise((resolve) => setImmediate(resolve)); // lets the workers' requests in
+    }
+    for (const p of workers) expect(await p.join()).toBe(true);
+    mine.push(...input.drain()); // given back after the owner's last look
+    expect([...out.drain(), ...mine].sort((a, b) => a - b)).toEqual(range(0, 4_000));
+    expect(input.orphans).toEqual([]);
+  });
+
+  test("empty() in a worker counts the items lent to it: an empty()-then-getNowait loop takes every item", async () => {
+    const input = filled("checked", 300);
+    const out = new Queue<number>("checked out");
+    const p = new Process({
+      backend,
+      target: async (q: QueueLike<number>, o: QueueLike<number>) => {
+        while (!(await q.empty())) await o.put(await q.getNowait());
+      },
+      args: [input, out],
+    }).start();
+    expect(await p.join()).toBe(true);
+    expect(lent(input)).toBeGreaterThan(0);
+    expect(out.drain()).toEqual(range(0, 300));
+  });
+
+  test("a JoinableQueue and a queue with a maxsize never lend", async () => {
+    const joinable = new JoinableQueue<number>("joinable");
+    for (const i of range(0, 300)) await joinable.put(i);
+    const bounded = new Queue<number>({ name: "bounded", maxsize: 1_000 });
+    for (const i of range(0, 300)) await bounded.put(i);
+    const out = new Queue<number>("out");
+    const p = new Process({
+      backend,
+      target: async (j: JoinableQueueLike<number>, b: QueueLike<number>, o: QueueLike<number>) => {
+        for (let i = 0; i < 300; i++) {
+          await o.put(await j.get());
+          await j.taskDone();
+          await o.put(await b.get());
+        }
+      },
+      args: [joinable, bounded, out],
+    }).start();
+    expect(await p.join()).toBe(true);
+    expect(await joinable.join({ timeoutMs: 0 })).toBe(true);
+    expect(out.length).toBe(600);
+    expect([lent(joinable), lent(bounded)]).toEqual([0, 0]);
+  });
+
+  test("a Pool task gives back what it did not take before its result, and before its error", async () => {
+    await withTestPool({ workers: 1, backend }, async (pool) => {
+      const input = filled("pool jobs", 100);
+      const out = new Queue<number>("pool out");
+      expect(await pool.apply(takeQuickly, [input, out, 20])).toEqual(range(0, 20));
+      expect(lent(input)).toBeGreaterThan(0);
+      expect(await input.size()).toBe(80);
+      expect(input.length).toBe(80);
+      const failing = pool.apply(async (q: QueueLike<number>) => {
+        for (let i = 0; i < 20; i++) await q.get();
+        throw new Error("after twenty");
+      }, [input]);
+      await expect(failing).rejects.toThrow("after twenty");
+      expect(input.length).toBe(60);
+      expect(input.drain()).toEqual(range(40, 100));
+      expect(input.orphans).toEqual([]);
+    });
+  });
+});
+
+describe("the owner's side of lending", () => {
+  test("a bad ahead or used count is a malformed request: answered with a ProtocolError, the queue unharmed", () => {
+    const q = filled("guarded", 5);
+    const client = new QueueClient("a test peer");
+    const answers: { ok: boolean; error?: { name: string } }[] = [];
+    const send = (answer: object): void => void answers.push(answer as (typeof answers)[number]);
+    const queueId = q.id;
+    client.take({ kind: "request", id: 1, operation: { queueId, op: "get", block: false, ahead: 1_000 } }, send);
+    client.take({ kind: "request", id: 2, operation: { queueId, op: "lend", ahead: -1 } }, send);
+    client.take({ kind: "request", id: 3, operation: { queueId, op: "size", used: [[queueId, -3]] } }, send);
+    client.take({ kind: "request", id: 4, operation: { queueId, op: "size", used: 2 } }, send);
+    client.take({ kind: "request", id: 5, operation: { queueId, op: "giveBack", count: 1.5, quiet: true } }, send);
+    client.take({ kind: "request", id: 6, operation: { queueId, op: "get", items: [1, 2] } }, send);
+    client.take({ kind: "request", id: 7, operation: { queueId, op: "put", items: { 0: 1 }, quiet: true } }, send);
+    expect(answers.map((a) => [a.ok, a.error?.name])).toEqual(Array(7).fill([false, ProtocolError.name]));
+    expect(q.length).toBe(5);
+  });
+
+  test("a peer that reports more used items than it was lent, or gives back what it was never lent, changes nothing else", async () => {
+    const q = filled("overreported", 10);
+    const client = new QueueClient("a test peer");
+    const answers: { id: number; ok: boolean; value?: unknown }[] = [];
+    const send = (answer: object): void => void answers.push(answer as (typeof answers)[number]);
+    client.take({ kind: "request", id: 1, operation: { queueId: q.id, op: "giveBack", quiet: true } }, send);
+    client.take({ kind: "request", id: 2, operation: { queueId: q.id, op: "lend", ahead: 4 } }, send);
+    client.take({ kind: "request", id: 3, operation: { queueId: q.id, op: "size", used: [[q.id, 1_000], [123_456, 1]] } }, send);
+    client.take({ kind: "request", id: 4, operation: { queueId: q.id, op: "giveBack", count: 50, quiet: true } }, send);
+    await until(() => answers.length === 2);
+    expect(answers).toEqual([
+      { kind: "answer", id: 2, ok: true, value: [0, 1, 2, 3] },
+      { kind: "answer", id: 3, ok: true, value: 6 },
+    ]);
+    expect(client.ended(true)).toEqual([]);
+    expect(q.drain()).toEqual(range(4, 10));
+  });
+});
