@@ -194,6 +194,22 @@ describe.each(backends)("items lent ahead, %s workers", (backend) => {
     expect(input.requeueOrphans()).toBe(orphans.length);
   });
 
+  test("puts held back in a quick loop still arrive when the target ends its process with process.exit()", async () => {
+    const input = filled("exiting", 300);
+    const out = new Queue<number>("before the exit");
+    const p = new Process({
+      backend,
+      target: async (q: QueueLike<number>, o: QueueLike<number>) => {
+        for (let i = 0; i < 50; i++) await o.put(await q.get());
+        process.exit(0);
+      },
+      args: [input, out],
+    }).start();
+    await p.join({ throwOnFailure: false });
+    await until(() => out.length === 50);
+    expect(out.drain()).toEqual(range(0, 50));
+  });
+
   test("two workers and the owner taking from one queue at once: each item exactly once", async () => {
     const input = filled("contended", 4_000);
     const out = new Queue<number>("contended out");

@@ -100,7 +100,11 @@ export class Lending<T> {
     for (const [consumer, lent] of this.#lent) {
       if (consumer === except || lent.recalled) continue;
       lent.recalled = true;
-      lent.recall();
+      try {
+        lent.recall();
+      } catch {
+        // the worker is gone: its end takes its items back (consumerEnded)
+      }
     }
   }
 }

@@ -105,7 +105,11 @@ export class WorkerQueues {
     return false;
   }
 
-  /** Sends the held puts, in one message. */
+  /** Sends the held puts now, in one message (also at the worker's `exit`, for a code that ends the process itself). */
+  flush(): void {
+    this.#flush();
+  }
+
   #flush(): void {
     const held = this.#held;
     if (!held) return;

@@ -196,6 +196,8 @@ function onMessage(message: InitMessage | TaskMessage | BatchMessage): void {
   else line = line.then(() => run(message));
 }
 
+process.on("exit", () => queues.flush()); // puts held back (worker-queues.ts) leave even if a task calls process.exit()
+
 if (channel) {
   process.on("message", (envelope) => channel.fromIpc(envelope));
   // the pool's process has gone (or let this worker go): nothing will come

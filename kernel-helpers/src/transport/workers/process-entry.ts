@@ -82,6 +82,7 @@ function onMessage(message: ToWorker): void {
   queues.take(message);
 }
 
+process.on("exit", () => queues.flush()); // puts held back (worker-queues.ts) leave even if the target calls process.exit()
 process.on("uncaughtException", fail);
 process.on("unhandledRejection", fail);
 send({ kind: "ready" });
