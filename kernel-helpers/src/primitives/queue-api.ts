@@ -112,11 +112,19 @@ export interface QueueLike<T> {
   putNowait(item: T): Promise<void>;
   /** Removes and returns the oldest item; see {@link GetOptions}. */
   get(options?: GetOptions): Promise<T>;
-  /** `get({ block: false })`: the item, or a {@link QueueEmpty} rejection. */
+  /**
+   * `get({ block: false })`: the item, or a {@link QueueEmpty} rejection,
+   * also when the only items left are lent ahead to a worker (they are asked
+   * back at once, for the next get).
+   */
   getNowait(): Promise<T>;
-  /** Number of items waiting. */
+  /**
+   * Number of items put and not yet taken, counting those lent ahead to a
+   * quick worker that its code has not taken yet. Like Python's `qsize()`,
+   * a snapshot: other consumers may take items right after.
+   */
   size(): Promise<number>;
-  /** True if no item is waiting. */
+  /** True if no item is waiting (in a worker: none lent to it either); a snapshot, as `size()`. */
   empty(): Promise<boolean>;
   /** True if the queue holds `maxsize` items (never, without a `maxsize`). */
   full(): Promise<boolean>;
