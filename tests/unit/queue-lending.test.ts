@@ -235,6 +235,7 @@ describe.each(backends)("items lent ahead, %s workers", (backend) => {
     const p = new Process({
       backend,
       target: async (q: QueueLike<number>, o: QueueLike<number>) => {
+        for (let i = 0; i < 50; i++) await o.put(await q.get()); // quick gets: items are lent from here on
         while (!(await q.empty())) await o.put(await q.getNowait());
       },
       args: [input, out],

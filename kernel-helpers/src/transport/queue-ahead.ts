@@ -7,10 +7,12 @@
  * How many: a consumer asks for one item at a time until it shows that it
  * is quick: it used its last items in under {@link QUICK_MS} each (from the
  * answer's arrival to its next get). Then each get asks for twice as many as
- * the one before, up to MAX_AHEAD; one slow stretch brings it back to one.
- * So a consumer that works on an item for a while (the usual lesson) never
- * holds items another consumer could take; a job loop of quick items
- * costs one round trip per batch instead of one per item.
+ * the one before, up to MAX_AHEAD; a stretch a little slower (up to ten times
+ * that: a pause, a busy machine) halves it, a slower one brings it back to
+ * one. So a consumer that works on an item for a while (every lesson's
+ * tasks but the lightest) never holds items another consumer could take; a
+ * job loop of quick items costs one round trip per batch instead of one per
+ * item.
  *
  * Topping up: once half of what it asked for is used, a quick consumer asks
  * for more in the background (a `lend`, which never waits in the owner), so
@@ -20,7 +22,7 @@
 import { MAX_AHEAD } from "../primitives/queue-lending";
 
 /** A consumer that used its items in less than this (ms each) gets more at once. */
-export const QUICK_MS = 1;
+export const QUICK_MS = 0.1;
 
 /** The items lent to this worker from one queue. */
 export class AheadBuffer {
@@ -53,11 +55,12 @@ export class AheadBuffer {
     return this.#ask;
   }
 
-  /** Doubles the next ask if the items since the last answer were used quickly, else goes back to one. */
+  /** Doubles the next ask if the items since the last answer were used quickly, halves it if a little slower, else goes back to one. */
   #measure(): void {
     if (this.#since >= 0 && this.#usedSince > 0) {
       const perItem = (performance.now() - this.#since) / this.#usedSince;
-      this.#ask = perItem < QUICK_MS ? Math.min(MAX_AHEAD, this.#ask * 2) : 1;
+      if (perItem < QUICK_MS) this.#ask = Math.min(MAX_AHEAD, this.#ask * 2);
+      else this.#ask = perItem < 10 * QUICK_MS ? Math.max(1, this.#ask >> 1) : 1;
     }
     this.#since = -1;
   }
