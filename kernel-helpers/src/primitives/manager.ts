@@ -39,6 +39,7 @@ import {
   type Operation,
 } from "./manager-protocol";
 import { PrivateSocket } from "../transport/private-socket";
+import { holdManager } from "../transport/manager-lane-owner";
 
 export { ManagerUnavailableError, isManagerReference } from "./manager-protocol";
 export type { BatchOperation, Key, ManagerLike, ManagerReference } from "./manager-protocol";
@@ -69,6 +70,8 @@ export class Manager<V = unknown> implements ManagerLike<V> {
   readonly #connectionErrors: ProtocolError[] = [];
   #open = true;
   readonly #resource = { terminate: () => this.shutdown() };
+  /** Ends its reach through the lanes of this process's workers (manager-lane-owner.ts). */
+  #release: () => void = () => undefined;
 
   private constructor(place: PrivateSocket) {
     this.#place = place;
@@ -93,6 +96,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
       for (const [key, value] of entries) await manager.set(key, value);
       manager.#server.on("connection", (socket) => manager.#serve(socket));
       await manager.#place.listen(manager.#server);
+      manager.#release = holdManager(manager.address, manager.#key, (operation) => manager.#apply(operation));
     } catch (error) {
       manager.#place.remove();
       throw error;
@@ -160,6 +164,7 @@ export class Manager<V = unknown> implements ManagerLike<V> {
   async shutdown(): Promise<void> {
     if (!this.#open) return;
     this.#open = false;
+    this.#release();
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#place.remove();

@@ -1,9 +1,13 @@
 /**
  * A worker's handle on a {@link Manager}: the same methods, each one request
- * to the owner over its socket (owner-channel.ts: one form and one request-id
- * scheme, as a Queue's proxy). The proxy connects on first use, proves it
- * holds the manager's key and checks that the owner holds it too
- * (manager-channel.ts); requests made meanwhile wait, and are sent only then.
+ * to the owner. In a worker whose parent holds the manager (a pool worker or
+ * a Process started from the notebook that made it), requests take the
+ * worker's lane to its parent, and the worker waits for each answer as
+ * Python's proxy does (manager-lane-peer.ts). Otherwise they go over the
+ * manager's socket (owner-channel.ts: one form and one request-id scheme, as
+ * a Queue's proxy): the proxy connects on first use, proves it holds the
+ * manager's key and checks that the owner holds it too (manager-channel.ts);
+ * requests made meanwhile wait, and are sent only then.
  */
 import net from "node:net";
 import { InvalidOptionError } from "../primitives/errors";
@@ -24,6 +28,7 @@ import {
   type Operation,
 } from "../primitives/manager-protocol";
 import { PendingRequests } from "./owner-channel";
+import { callOverLane, routeToManager, type ManagerRoute } from "./manager-lane-peer";
 
 /**
  * A worker's handle on a {@link Manager}: the same methods, each one message
@@ -37,6 +42,9 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
   /** Requests sent or queued, and the connection each one went to. */
   readonly #pending = new PendingRequests<net.Socket>();
   readonly #key: Buffer;
+  readonly #keyText: string;
+  /** The lane or the socket, decided at the first request. */
+  #route?: ManagerRoute;
 
   /**
    * @param address - where the manager listens (`reference.__khManager`).
@@ -50,6 +58,7 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
     const parsed = parseChannelKey(key);
     if (!parsed) throw new InvalidOptionError("`key`", "Expected a manager's key (64 hex digits, as in `manager.reference().key`).");
     this.#key = parsed;
+    this.#keyText = key;
   }
 
   async get(key: Key): Promise<V | undefined> {
@@ -130,6 +139,12 @@ export class ManagerProxy<V = unknown> implements ManagerLike<V> {
   }
 
   #call(operation: Operation): Promise<unknown> {
+    try {
+      this.#route ??= routeToManager(this.address, this.#keyText);
+      if (this.#route !== "socket") return Promise.resolve(callOverLane(this.#route, operation, this.address));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#pending.request((id) => {
       const frame = encodeFrame({ id, operation }, "the request"); // too large: rejects, nothing sent
       const socket = this.#connect();

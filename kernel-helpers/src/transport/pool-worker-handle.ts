@@ -25,6 +25,7 @@ import { poolMessageCarriesBytes } from "./wire";
 import type { Duplex } from "node:stream";
 import { QueueClient } from "./queue-service";
 import type { WorkerExit } from "./task-failure";
+import { CHILD_LANE_FLAG, openThreadLane, serveChildLane } from "./manager-lane-owner";
 
 /** The worker entry script, next to this module once compiled (never relative to the notebook's folder). */
 const WORKER_SCRIPT = path.join(__dirname, "workers", "pool-worker.js");
@@ -95,12 +96,15 @@ function startThread(events: WorkerEvents): PoolWorkerHandle {
   // Node pipes the thread's output to process.stdout/stderr itself (through their
   // write(), which tslab replaces), without holding the process open; reading
   // it ourselves (`stdout: true`) would ref the worker's port for its lifetime.
-  const worker = new Worker(WORKER_SCRIPT);
+  // its lane to the managers held here (manager-lane-owner.ts)
+  const lane = openThreadLane();
+  const worker = new Worker(WORKER_SCRIPT, { workerData: { khManagerLane: lane.ends }, transferList: lane.transfer });
   let uncaught: Error | undefined;
   worker.on("message", events.message);
   worker.on("error", (error) => (uncaught ??= error));
   const exited = new Promise<void>((resolve) => {
     worker.once("exit", (code) => {
+      lane.close();
       events.exit({ code, signal: null, ...(uncaught ? { error: uncaught } : {}) });
       resolve();
     });
@@ -121,8 +125,11 @@ const childExecArgv = (): string[] => process.execArgv.filter((arg) => arg.start
 
 function startProcess(events: WorkerEvents): PoolWorkerHandle {
   // JSON on the IPC channel (what JSON cannot carry travels in v8's format inside it: see wire.ts),
-  // and messages that carry bytes on a socket of their own, file descriptor 4 (dual-channel.ts)
-  const child: ChildProcess = fork(WORKER_SCRIPT, [], { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], execArgv: childExecArgv() });
+  // and messages that carry bytes on a socket of their own, file descriptor 4 (dual-channel.ts);
+  // file descriptors 5 and 6 are its lane to the managers held here and the lane's bell (manager-lane-owner.ts)
+  const child: ChildProcess = fork(WORKER_SCRIPT, [`${CHILD_LANE_FLAG}5,6`], { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe", "pipe", "pipe"], execArgv: childExecArgv() });
+  const lane = child.stdio as unknown as Duplex[];
+  serveChildLane(lane[5]!, lane[6]!);
   forward(child.stdout, "stdout");
   forward(child.stderr, "stderr");
   const bulk = child.stdio[4] as Duplex & { ref?(): void; unref?(): void };

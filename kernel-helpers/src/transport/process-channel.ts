@@ -19,6 +19,7 @@ import type { ProtocolError } from "../primitives/errors";
 import { FrameReader, writeFrame } from "./frames";
 import type { Backend } from "../primitives/pool-options";
 import type { FromWorker, ToWorker } from "./process-protocol";
+import { CHILD_LANE_FLAG, openThreadLane, serveChildLane } from "./manager-lane-owner";
 
 /** What the owner hears from a worker. */
 export interface ProcessWorkerEvents {
@@ -34,16 +35,24 @@ export interface ProcessWorkerEvents {
 /** Starts the worker entry script `entry` as a child process or a thread; its output goes to this process's streams. */
 export function startProcessWorker(backend: Backend, entry: string, events: ProcessWorkerEvents): { child?: ChildProcess; thread?: Worker } {
   if (backend === "thread") {
-    const thread = new Worker(entry, { stdout: true, stderr: true });
+    // its lane to the managers held here (manager-lane-owner.ts)
+    const lane = openThreadLane();
+    const thread = new Worker(entry, { stdout: true, stderr: true, workerData: { khManagerLane: lane.ends }, transferList: lane.transfer });
     thread.stdout.on("data", (d: Buffer) => process.stdout.write(d));
     thread.stderr.on("data", (d: Buffer) => process.stderr.write(d));
     const send = (message: ToWorker): void => thread.postMessage(message);
     thread.on("message", (m) => events.message(m, send));
     thread.on("error", events.threadError);
-    thread.on("exit", (code) => events.exit(code, null));
+    thread.on("exit", (code) => {
+      lane.close();
+      events.exit(code, null);
+    });
     return { thread };
   }
-  const child = spawn(process.execPath, [...process.execArgv, entry], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+  // file descriptors 4 and 5 are its lane to the managers held here and the lane's bell (manager-lane-owner.ts)
+  const child = spawn(process.execPath, [...process.execArgv, entry, `${CHILD_LANE_FLAG}4,5`], { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"] });
+  const lane = child.stdio as unknown as Duplex[];
+  serveChildLane(lane[4]!, lane[5]!);
   // Forward output to this process's streams, where tslab captures it for the notebook.
   child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
   child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));

@@ -123,15 +123,17 @@ const proxies = new Map<string, ManagerProxy>();
 /**
  * Replaces every queue reference by what `makeQueue` builds for it (a proxy,
  * in the worker), and every manager reference by a manager proxy (one per
- * manager, shared by the tasks of this worker).
+ * manager and key, shared by the tasks of this worker).
  */
 export function decodeArgs(value: unknown, makeQueue: (ref: QueueReference) => unknown): unknown {
   if (isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive))) return value;
   return mapDeep(value, (v) => {
     if (isQueueReference(v)) return makeQueue(v);
     if (!isManagerReference(v)) return undefined;
-    let proxy = proxies.get(v.__khManager);
-    if (!proxy) proxies.set(v.__khManager, (proxy = connectManager(v)));
+    // by address and key: a reference with a wrong key must not stand in for the right one later
+    const id = `${v.__khManager}\n${v.key}`;
+    let proxy = proxies.get(id);
+    if (!proxy) proxies.set(id, (proxy = connectManager(v)));
     return proxy;
   });
 }

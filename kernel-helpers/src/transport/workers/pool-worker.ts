@@ -22,6 +22,10 @@ import { describeValue } from "../../primitives/validate";
 import { detachBuffers, transferableBuffers } from "../transfer";
 import { toReported } from "../task-failure";
 import { packNumbers, toNumberArray, unpackNumbers } from "../number-chunks";
+import { joinParentLane } from "../manager-lane-peer";
+
+// managers held by the pool's process or thread are reached on this worker's lane to it (manager-lane-peer.ts)
+joinParentLane();
 
 // named tasks are looked up, source text compiled once per text (compile-source.ts)
 const resolveTask = runnableTask;

@@ -10,6 +10,10 @@ import "../../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
 import { WorkerQueues } from "../worker-queues";
+import { joinParentLane } from "../manager-lane-peer";
+
+// managers held by the owner's process or thread are reached on this worker's lane to it (manager-lane-peer.ts)
+joinParentLane();
 
 type AnyFunction = (...args: unknown[]) => unknown;
 

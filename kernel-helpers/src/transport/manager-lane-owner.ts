@@ -1,0 +1,206 @@
+/**
+ * The parent's side of the manager lane (why it exists: manager-lane-peer.ts).
+ * Every worker this process or thread starts (a pool worker, a Process) gets
+ * a lane of its own; through it the worker asks for operations on the
+ * {@link Manager}s held here, and nowhere else.
+ *
+ * A lane may use a manager only after it has shown that manager's key (as a
+ * proxy on the manager's socket must prove it): `open` compares it in
+ * constant time and answers a handle, "refused", or "elsewhere" for a
+ * manager that is not held here (the worker then uses the socket). The lane
+ * itself is private: an inherited socket of the child, or a thread's shared
+ * memory; nobody else can write to it.
+ *
+ * Bytes that are not a request (manager-lane.ts) close the lane; the worker's
+ * next call then fails with ManagerUnavailableError. Nothing is thrown here.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { Duplex } from "node:stream";
+import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
+import { ProtocolError } from "../primitives/errors";
+import { malformedRequest, type Operation } from "../primitives/manager-protocol";
+export { CHILD_LANE_FLAG } from "./manager-lane";
+import { decodeRequest, encodeAnswer, INLINE_BYTES, SLEEPING, THREAD_LANE, type LaneAnswer, type ThreadLaneEnds } from "./manager-lane";
+import { MAX_FRAME_BYTES } from "./frames";
+import { reportChannelError } from "./owner-channel";
+
+/** A manager held here, as the lanes see it. */
+interface HeldManager {
+  key: Buffer;
+  apply(operation: Operation): unknown;
+  open: boolean;
+}
+
+const byAddress = new Map<string, { handle: number; manager: HeldManager }>();
+const byHandle = new Map<number, HeldManager>();
+let nextHandle = 1;
+
+/** Makes a manager reachable through the lanes of this process's (or thread's) workers; call the result when it shuts down. */
+export function holdManager(address: string, key: Buffer, apply: (operation: Operation) => unknown): () => void {
+  const manager: HeldManager = { key, apply, open: true };
+  const handle = nextHandle++;
+  byAddress.set(address, { handle, manager });
+  byHandle.set(handle, manager);
+  return () => {
+    manager.open = false;
+    byAddress.delete(address);
+    byHandle.delete(handle);
+  };
+}
+
+function sameKey(held: Buffer, shown: string): boolean {
+  const bytes = /^[0-9a-f]{64}$/i.test(shown) ? Buffer.from(shown, "hex") : undefined;
+  return bytes !== undefined && bytes.length === held.length && timingSafeEqual(bytes, held);
+}
+
+/**
+ * Answers one request of a lane. `opened`: the handles this lane has shown
+ * the key of. @throws ProtocolError for bytes that are not a request, or a
+ * handle the lane never opened (the caller closes the lane).
+ */
+export function answerLaneRequest(bytes: Buffer, opened: Set<number>): Buffer {
+  const request = decodeRequest(bytes);
+  let answer: LaneAnswer;
+  if (request.kind === "open") {
+    const held = byAddress.get(request.address);
+    if (!held) answer = { kind: "elsewhere" };
+    else if (!sameKey(held.manager.key, request.key)) answer = { kind: "refused" };
+    else {
+      opened.add(held.handle);
+      answer = { kind: "opened", handle: held.handle };
+    }
+  } else {
+    if (!opened.has(request.handle)) throw new ProtocolError("Manager lane: an operation on a manager this lane has not opened.");
+    const problem = malformedRequest({ id: 0, operation: request.operation });
+    if (problem) throw new ProtocolError(`Manager lane: a malformed request (${problem}).`);
+    const manager = byHandle.get(request.handle);
+    if (!manager?.open) answer = { kind: "unavailable" };
+    else {
+      try {
+        answer = { kind: "ok", value: manager.apply(request.operation) };
+      } catch (error) {
+        answer = { kind: "error", error: reportChannelError(error) };
+      }
+    }
+  }
+  try {
+    return encodeAnswer(answer);
+  } catch (error) {
+    return encodeAnswer({ kind: "error", error: reportChannelError(error) });
+  }
+}
+
+/**
+ * Serves the lane of a child process: `stream` is this side of the socket
+ * the child has as a file descriptor (frames: a 4-byte little-endian length,
+ * then the bytes), `bell` the side of the one it sleeps on: a child that
+ * stopped polling for its answer says so (SLEEPING), and since requests are
+ * answered in order, its answer has left by then: one byte on `bell` wakes
+ * it. Neither keeps this process alive.
+ */
+export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex & { unref?(): void }): void {
+  const opened = new Set<number>();
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  const ring = Buffer.from([1]);
+  for (const end of [stream, bell]) {
+    end.unref?.();
+    end.on("error", () => end.destroy()); // the child died: nothing to answer
+  }
+  bell.on("data", () => bell.destroy()); // only this side writes there
+  stream.on("data", (chunk: Buffer) => {
+    chunks.push(chunk);
+    buffered += chunk.length;
+    try {
+      while (buffered >= 4) {
+        const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        chunks = [all];
+        const length = all.readUInt32LE(0);
+        if (length === 0 || length > MAX_FRAME_BYTES) throw new ProtocolError(`Manager lane: a frame announcing ${length} bytes.`);
+        if (buffered < 4 + length) return;
+        const body = all.subarray(4, 4 + length);
+        chunks = buffered > 4 + length ? [all.subarray(4 + length)] : [];
+        buffered -= 4 + length;
+        if (length === 1 && body[0] === SLEEPING) {
+          bell.write(ring);
+          continue;
+        }
+        const answer = answerLaneRequest(body, opened);
+        const head = Buffer.allocUnsafe(4);
+        head.writeUInt32LE(answer.length);
+        stream.write(Buffer.concat([head, answer]));
+      }
+    } catch {
+      chunks = [];
+      buffered = 0;
+      stream.destroy(); // the child's next call finds the lane closed
+      bell.destroy();
+    }
+  });
+}
+
+/**
+ * Opens the lane of a thread about to start: pass `ends` in its `workerData`
+ * (and `transfer` in its transfer list). Call `close` once the thread has
+ * exited, so that the waiting side here ends too.
+ */
+export function openThreadLane(): { ends: ThreadLaneEnds; transfer: [ThreadLaneEnds["port"]]; close(): void } {
+  const shared = new SharedArrayBuffer(THREAD_LANE.HEADER_BYTES + INLINE_BYTES);
+  const slots = new Int32Array(shared, 0, 5);
+  const inline = Buffer.from(shared, THREAD_LANE.HEADER_BYTES);
+  const { port1: here, port2: there } = new MessageChannel();
+  here.unref();
+  const opened = new Set<number>();
+  let closed = false;
+  const answerOne = (): void => {
+    const size = Atomics.load(slots, THREAD_LANE.REQUEST_BYTES);
+    const request = size === THREAD_LANE.ON_PORT ? Buffer.from((receiveMessageOnPort(here)?.message as Uint8Array | undefined) ?? []) : Buffer.from(inline.subarray(0, size));
+    let answer: Buffer;
+    try {
+      answer = answerLaneRequest(request, opened);
+    } catch (error) {
+      // a thread of this library wrote that: answer (it is waiting) and close the lane
+      closed = true;
+      Atomics.store(slots, THREAD_LANE.SHUT, 1);
+      answer = encodeAnswer({ kind: "error", error: reportChannelError(error) });
+    }
+    if (answer.length <= INLINE_BYTES) {
+      answer.copy(inline);
+      Atomics.store(slots, THREAD_LANE.ANSWER_BYTES, answer.length);
+    } else {
+      here.postMessage(answer);
+      Atomics.store(slots, THREAD_LANE.ANSWER_BYTES, THREAD_LANE.ON_PORT);
+    }
+  };
+  const serve = async (): Promise<void> => {
+    let seen = 0;
+    while (!closed) {
+      const waited = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(slots, THREAD_LANE.REQUEST, seen);
+      if (waited.async) await waited.value;
+      const number = Atomics.load(slots, THREAD_LANE.REQUEST);
+      if (number === THREAD_LANE.CLOSED || closed) break;
+      if (number === seen) continue;
+      seen = number;
+      answerOne();
+      Atomics.store(slots, THREAD_LANE.ANSWER, number);
+      Atomics.notify(slots, THREAD_LANE.ANSWER);
+    }
+    here.close();
+  };
+  void serve();
+  return {
+    ends: { shared, port: there },
+    transfer: [there],
+    close: () => {
+      closed = true;
+      Atomics.store(slots, THREAD_LANE.SHUT, 1);
+      Atomics.store(slots, THREAD_LANE.REQUEST, THREAD_LANE.CLOSED);
+      Atomics.notify(slots, THREAD_LANE.REQUEST);
+    },
+  };
+}
+
+/** `Atomics.waitAsync` (ES2024; in Node since 16), which this project's ES2022 typings lack. */
+interface AtomicsWithWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}

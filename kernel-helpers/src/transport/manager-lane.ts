@@ -1,0 +1,247 @@
+/**
+ * The manager lane's messages: what a worker sends when it asks its own
+ * parent (the process or thread that started it) to run an operation on a
+ * {@link Manager} that the parent holds, and the answers. The carriers are
+ * manager-lane-owner.ts (the parent's side) and manager-lane-peer.ts (the
+ * worker's side); why the lane exists is told there.
+ *
+ * One request at a time per lane (the worker waits for each answer), so
+ * there are no request ids. The layout, in bytes (numbers little-endian):
+ *
+ *     request  OPEN  1 | v8(address, key)                   may this lane use that manager?
+ *              SLEEPING 3                                 (a child) ring my bell once you have answered
+ *              OP    2 | handle u32 | code u8 | ...          one operation
+ *                        code GET 1 / DELETE 3 / HAS 4:  key (UTF-16)
+ *                        code SET 2:                     key length u32 | key (UTF-16) | value
+ *                        code OTHER 9:                   v8(operation)
+ *     answer   OK 0 | value   ERROR 1 | v8({ name, message, option })   OPENED 5 | handle u32
+ *              ELSEWHERE 2 (not held there)   REFUSED 3 (wrong key)   UNAVAILABLE 4 (shut down)
+ *     value    UNDEFINED 0 | NUMBER 1 f64 | TRUE 2 | FALSE 3 | NULL 4 | STRING 5 UTF-16 | V8 6 v8(value)
+ *
+ * The common case (a number or a string set, got or tested at a short key)
+ * costs no v8 serialisation on either side. Strings travel as UTF-16, so a
+ * lone surrogate arrives as it was sent, never replaced.
+ *
+ * Whatever arrives is checked: bytes that do not form a request throw a
+ * {@link ProtocolError}, never anything else, and the carrier closes the lane.
+ */
+import v8 from "node:v8";
+import { ProtocolError } from "../primitives/errors";
+import type { Operation } from "../primitives/manager-protocol";
+import type { ChannelError } from "./owner-channel";
+
+const OPEN = 1;
+const OP = 2;
+/** A child's "I stopped waiting for the answer in a loop and sleep: ring my bell" (manager-lane-peer.ts). */
+export const SLEEPING = 3;
+const CODES = { get: 1, set: 2, delete: 3, has: 4 } as const;
+const OTHER = 9;
+
+const OK = 0;
+const ERROR = 1;
+const ELSEWHERE = 2;
+const REFUSED = 3;
+const UNAVAILABLE = 4;
+const OPENED = 5;
+
+const UNDEFINED = 0;
+const NUMBER = 1;
+const TRUE = 2;
+const FALSE = 3;
+const NULL = 4;
+const STRING = 5;
+const V8 = 6;
+
+/** A request as the parent reads it. */
+export type LaneRequest = { kind: "open"; address: string; key: string } | { kind: "op"; handle: number; operation: Operation };
+
+/** An answer as the worker reads it. */
+export type LaneAnswer =
+  | { kind: "ok"; value: unknown }
+  | { kind: "error"; error: ChannelError }
+  | { kind: "opened"; handle: number }
+  | { kind: "elsewhere" }
+  | { kind: "refused" }
+  | { kind: "unavailable" };
+
+function withTag(tag: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(1 + body.length);
+  out[0] = tag;
+  body.copy(out, 1);
+  return out;
+}
+
+/** A value after a tag byte: the common primitives in place, anything else in v8's format. */
+function encodeValue(value: unknown): Buffer {
+  switch (typeof value) {
+    case "undefined":
+      return Buffer.from([UNDEFINED]);
+    case "boolean":
+      return Buffer.from([value ? TRUE : FALSE]);
+    case "number": {
+      const out = Buffer.allocUnsafe(9);
+      out[0] = NUMBER;
+      out.writeDoubleLE(value, 1);
+      return out;
+    }
+    case "string": {
+      const out = Buffer.allocUnsafe(1 + value.length * 2);
+      out[0] = STRING;
+      out.write(value, 1, "utf16le");
+      return out;
+    }
+    default:
+      return value === null ? Buffer.from([NULL]) : withTag(V8, v8.serialize(value));
+  }
+}
+
+function decodeValue(bytes: Buffer, at: number): unknown {
+  const tag = bytes[at];
+  if ((tag === UNDEFINED || tag === TRUE || tag === FALSE || tag === NULL) && bytes.length !== at + 1) {
+    throw new ProtocolError("Manager lane: bytes after a value that has none.");
+  }
+  switch (tag) {
+    case UNDEFINED:
+      return undefined;
+    case TRUE:
+      return true;
+    case FALSE:
+      return false;
+    case NULL:
+      return null;
+    case NUMBER:
+      if (bytes.length !== at + 9) throw new ProtocolError("Manager lane: a number of the wrong length.");
+      return bytes.readDoubleLE(at + 1);
+    case STRING:
+      if ((bytes.length - at - 1) % 2 !== 0) throw new ProtocolError("Manager lane: a string of an odd number of bytes.");
+      return bytes.toString("utf16le", at + 1);
+    case V8:
+      return deserialize(bytes.subarray(at + 1));
+    default:
+      throw new ProtocolError(`Manager lane: an unknown value tag ${String(bytes[at])}.`);
+  }
+}
+
+function deserialize(bytes: Buffer): unknown {
+  try {
+    return v8.deserialize(bytes);
+  } catch (error) {
+    throw new ProtocolError(`Manager lane: bytes that are not a value (${(error as Error).message}).`);
+  }
+}
+
+/** "May this lane use the manager at `address`, which I know by `key` (hex)?" */
+export function encodeOpen(address: string, key: string): Buffer {
+  return withTag(OPEN, v8.serialize([address, key]));
+}
+
+/** One operation on the manager the parent gave `handle`. */
+export function encodeOperation(handle: number, operation: Operation): Buffer {
+  const code = operation.op === "get" || operation.op === "set" || operation.op === "delete" || operation.op === "has" ? CODES[operation.op] : OTHER;
+  const head = Buffer.allocUnsafe(6);
+  head[0] = OP;
+  head.writeUInt32LE(handle, 1);
+  head[5] = code;
+  if (code === OTHER) return Buffer.concat([head, v8.serialize(operation)]);
+  const key = Buffer.from((operation as { key: string }).key, "utf16le");
+  if (operation.op !== "set") return Buffer.concat([head, key]);
+  const length = Buffer.allocUnsafe(4);
+  length.writeUInt32LE(key.length);
+  return Buffer.concat([head, length, key, encodeValue(operation.value)]);
+}
+
+/** Reads a request. @throws ProtocolError if `bytes` is not one. */
+export function decodeRequest(bytes: Buffer): LaneRequest {
+  if (bytes[0] === OPEN) {
+    const parts = deserialize(bytes.subarray(1));
+    if (!Array.isArray(parts) || parts.length !== 2 || typeof parts[0] !== "string" || typeof parts[1] !== "string") {
+      throw new ProtocolError("Manager lane: an open request without an address and a key.");
+    }
+    return { kind: "open", address: parts[0], key: parts[1] };
+  }
+  if (bytes[0] !== OP || bytes.length < 6) throw new ProtocolError("Manager lane: bytes that are not a request.");
+  const handle = bytes.readUInt32LE(1);
+  const code = bytes[5];
+  if (code === OTHER) return { kind: "op", handle, operation: deserialize(bytes.subarray(6)) as Operation };
+  if (code === CODES.set) {
+    const keyBytes = bytes.length >= 10 ? bytes.readUInt32LE(6) : -1;
+    if (keyBytes < 0 || keyBytes % 2 !== 0 || 10 + keyBytes >= bytes.length) throw new ProtocolError("Manager lane: a set without a whole key and value.");
+    return { kind: "op", handle, operation: { op: "set", key: bytes.toString("utf16le", 10, 10 + keyBytes), value: decodeValue(bytes, 10 + keyBytes) } };
+  }
+  const op = code === CODES.get ? "get" : code === CODES.delete ? "delete" : code === CODES.has ? "has" : undefined;
+  if (!op || (bytes.length - 6) % 2 !== 0) throw new ProtocolError(`Manager lane: an unknown operation code ${String(code)}.`);
+  return { kind: "op", handle, operation: { op, key: bytes.toString("utf16le", 6) } };
+}
+
+/** Writes an answer (v8 may throw for a value over its limits: the caller answers with that error instead). */
+export function encodeAnswer(answer: LaneAnswer): Buffer {
+  switch (answer.kind) {
+    case "ok":
+      return withTag(OK, encodeValue(answer.value));
+    case "error":
+      return withTag(ERROR, v8.serialize(answer.error));
+    case "opened": {
+      const out = Buffer.allocUnsafe(5);
+      out[0] = OPENED;
+      out.writeUInt32LE(answer.handle, 1);
+      return out;
+    }
+    case "elsewhere":
+      return Buffer.from([ELSEWHERE]);
+    case "refused":
+      return Buffer.from([REFUSED]);
+    case "unavailable":
+      return Buffer.from([UNAVAILABLE]);
+  }
+}
+
+/** Reads an answer. @throws ProtocolError if `bytes` is not one. */
+export function decodeAnswer(bytes: Buffer): LaneAnswer {
+  switch (bytes[0]) {
+    case OK:
+      return { kind: "ok", value: decodeValue(bytes, 1) };
+    case ERROR:
+      return { kind: "error", error: deserialize(bytes.subarray(1)) as ChannelError };
+    case OPENED:
+      if (bytes.length !== 5) break;
+      return { kind: "opened", handle: bytes.readUInt32LE(1) };
+    case ELSEWHERE:
+      return { kind: "elsewhere" };
+    case REFUSED:
+      return { kind: "refused" };
+    case UNAVAILABLE:
+      return { kind: "unavailable" };
+  }
+  throw new ProtocolError("Manager lane: bytes that are not an answer.");
+}
+
+/** The argument that tells a child process the file descriptors of its lane and of its bell: `--kh-manager-lane=5,6`. */
+export const CHILD_LANE_FLAG = "--kh-manager-lane=";
+
+/**
+ * A thread's lane is a SharedArrayBuffer: five 32-bit slots (24 bytes), then the bytes
+ * of the request or the answer in place (up to {@link INLINE_BYTES}; larger
+ * ones travel on the lane's message port, and the length slot says -1).
+ */
+export const THREAD_LANE = {
+  /** The worker's request number; the parent waits on it. {@link THREAD_LANE.CLOSED} there ends the parent's side. */
+  REQUEST: 0,
+  /** The number of the request answered last; the worker waits on it. */
+  ANSWER: 1,
+  REQUEST_BYTES: 2,
+  ANSWER_BYTES: 3,
+  /** 1 once the parent has closed the lane (after answering the request that made it close it). */
+  SHUT: 4,
+  ON_PORT: -1,
+  CLOSED: -1,
+  HEADER_BYTES: 24,
+} as const;
+
+/** The largest request or answer that a thread's lane carries in its shared memory. */
+export const INLINE_BYTES = 64 * 1024;
+
+/** What a thread's parent gives it (in `workerData`) so that it can use its lane. */
+export interface ThreadLaneEnds {
+  shared: SharedArrayBuffer;
+  port: import("node:worker_threads").MessagePort;
+}

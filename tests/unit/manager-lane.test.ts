@@ -1,0 +1,183 @@
+/**
+ * The manager lane (transport/manager-lane*.ts): a pool worker or a Process
+ * reaches a Manager that its parent holds through a lane of its own, and
+ * waits for each answer as Python's proxy does, instead of the manager's
+ * socket. Checked here: the lane's messages (values arrive exactly, garbage
+ * is a ProtocolError), the parent's answers (the key is checked, a manager
+ * held elsewhere sends the worker to the socket, a shut-down one is
+ * unavailable), and, on both backends, that workers really use it (they
+ * work with the manager's socket file gone), large values, a wrong key, and
+ * a child that writes garbage on its lane.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import type { Duplex } from "node:stream";
+import { Manager, ManagerUnavailableError, Pool, Process, ProtocolError, liveResourceCount, terminateAll, type Backend, type ManagerLike } from "kernel-helpers";
+import { decodeAnswer, decodeRequest, encodeAnswer, encodeOpen, encodeOperation } from "kernel-helpers/dist/transport/manager-lane";
+import { answerLaneRequest, serveChildLane } from "kernel-helpers/dist/transport/manager-lane-owner";
+import type { Operation } from "kernel-helpers/dist/primitives/manager-protocol";
+import { expectNoLeaks, rejectionOf } from "../test-helpers";
+
+const backends: Backend[] = ["thread", "process"];
+
+expectNoLeaks({ liveResourceCount, terminateAll });
+
+describe("the lane's messages", () => {
+  const values: [string, unknown][] = [
+    ["a number", 42.5],
+    ["minus zero", -0],
+    ["NaN", NaN],
+    ["a string with a lone surrogate", "a\uD800b"],
+    ["an empty string", ""],
+    ["true", true],
+    ["false", false],
+    ["null", null],
+    ["undefined", undefined],
+    ["an object with an array and a bigint", { list: [1, "two", [3n]], nested: { deep: null } }],
+  ];
+  test.each(values)("%s set at a key travels exactly, and comes back exactly in an answer", (_, value) => {
+    const operation: Operation = { op: "set", key: "k\uDC00", value };
+    expect(decodeRequest(encodeOperation(7, operation))).toEqual({ kind: "op", handle: 7, operation });
+    const answer = decodeAnswer(encodeAnswer({ kind: "ok", value }));
+    expect(answer).toEqual({ kind: "ok", value });
+  });
+
+  test("other operations, opening and every kind of answer travel as they were", () => {
+    const operations: Operation[] = [{ op: "get", key: "a" }, { op: "delete", key: "" }, { op: "has", key: "h" }, { op: "keys" }, { op: "update", key: "u", source: "(c) => c", args: [1] }, { op: "batch", operations: [{ op: "get", key: "x" }] }];
+    for (const operation of operations) expect(decodeRequest(encodeOperation(3, operation))).toEqual({ kind: "op", handle: 3, operation });
+    expect(decodeRequest(encodeOpen("/a/b.sock", "ff".repeat(32)))).toEqual({ kind: "open", address: "/a/b.sock", key: "ff".repeat(32) });
+    for (const answer of [{ kind: "opened", handle: 9 }, { kind: "elsewhere" }, { kind: "refused" }, { kind: "unavailable" }, { kind: "error", error: { name: "TypeError", message: "m" } }] as const) {
+      expect(decodeAnswer(encodeAnswer(answer))).toEqual(answer);
+    }
+  });
+
+  test.each([
+    ["nothing", []],
+    ["an unknown kind", [7, 0, 0]],
+    ["an unknown operation code", [2, 1, 0, 0, 0, 5, 97, 0]],
+    ["a set cut short", [2, 1, 0, 0, 0, 2, 200, 0, 0, 0, 97]],
+    ["a number of the wrong length", [2, 1, 0, 0, 0, 2, 2, 0, 0, 0, 97, 0, 1, 0, 0]],
+    ["an unknown value tag", [2, 1, 0, 0, 0, 2, 2, 0, 0, 0, 97, 0, 77]],
+    ["bytes that are not v8's format", [2, 1, 0, 0, 0, 9, 255, 255, 255]],
+    ["a key of an odd number of bytes", [2, 1, 0, 0, 0, 1, 97]],
+  ])("%s is a ProtocolError, never anything else", (_, bytes) => {
+    expect(() => decodeRequest(Buffer.from(bytes))).toThrow(ProtocolError);
+  });
+});
+
+describe("the parent's answers", () => {
+  test("open checks the key; an unopened handle is refused as malformed; a shut-down manager is unavailable", async () => {
+    const manager = await Manager.start({ a: 1 });
+    const { __khManager: address, key } = manager.reference();
+    const opened = new Set<number>();
+    expect(decodeAnswer(answerLaneRequest(encodeOpen("/nowhere.sock", key), opened))).toEqual({ kind: "elsewhere" });
+    expect(decodeAnswer(answerLaneRequest(encodeOpen(address, "00".repeat(32)), opened))).toEqual({ kind: "refused" });
+    expect(decodeAnswer(answerLaneRequest(encodeOpen(address, "not hex"), opened))).toEqual({ kind: "refused" });
+    expect(opened.size).toBe(0);
+    // without having shown the key, no handle works, even the right one
+    const stranger = new Set<number>();
+    const answer = decodeAnswer(answerLaneRequest(encodeOpen(address, key), opened));
+    expect(answer.kind).toBe("opened");
+    const handle = (answer as { handle: number }).handle;
+    expect(() => answerLaneRequest(encodeOperation(handle, { op: "set", key: "a", value: 2 }), stranger)).toThrow(ProtocolError);
+    expect(await manager.get("a")).toBe(1);
+    expect(decodeAnswer(answerLaneRequest(encodeOperation(handle, { op: "set", key: "a", value: 3 }), opened))).toEqual({ kind: "ok", value: undefined });
+    expect(await manager.get("a")).toBe(3);
+    // the owner's errors travel by name
+    const failed = decodeAnswer(answerLaneRequest(encodeOperation(handle, { op: "update", key: "a", source: "() => { throw new RangeError('no') }", args: [] }), opened));
+    expect(failed).toEqual({ kind: "error", error: { name: "RangeError", message: "no" } });
+    await manager.shutdown();
+    expect(decodeAnswer(answerLaneRequest(encodeOperation(handle, { op: "get", key: "a" }), opened))).toEqual({ kind: "unavailable" });
+  });
+
+  test("a child that writes garbage on its lane has it closed; the parent carries on and the child reads the end", async () => {
+    const child = spawn(process.execPath, ["-e", `const fs = require("fs"); fs.writeSync(3, Buffer.from([5, 0, 0, 0, 1, 2, 3, 4, 5])); const b = Buffer.alloc(8); process.stdout.write(String(fs.readSync(3, b, 0, 8, null)));`], {
+      stdio: ["ignore", "pipe", "inherit", "pipe", "pipe"],
+    });
+    const lane = child.stdio as unknown as Duplex[];
+    serveChildLane(lane[3]!, lane[4]!);
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(out).toBe("0"); // the end of the lane, not an answer
+    expect(lane[3]!.destroyed).toBe(true);
+  });
+});
+
+describe.each(backends)("pool workers and Processes with the %s backend", (backend) => {
+  test("reach their parent's manager through the lane: they work with the manager's socket file gone", async () => {
+    const manager = await Manager.start<number | string>({ n: 0 });
+    fs.rmSync(manager.address); // no new connection can reach the socket now
+    const pool = new Pool({ workers: 2, backend });
+    const work = async (m: ManagerLike<number | string>, i: number): Promise<unknown[]> => {
+      for (let k = 0; k < 50; k++) await m.update("n", (c, d) => (c as number) + d, 1);
+      await m.set(`w${i}`, `worker ${i}`);
+      return [await m.get(`w${i}`), await m.has("n"), await m.delete("none")];
+    };
+    expect(await pool.starmap(work, [[manager, 0], [manager, 1], [manager, 2]])).toEqual([0, 1, 2].map((i) => [`worker ${i}`, true, false]));
+    expect(await manager.get("n")).toBe(150);
+    const p = new Process({ target: async (m: ManagerLike<number | string>) => void (await m.set("from", "process")), args: [manager], backend }).start();
+    expect(await p.join()).toBe(true);
+    expect(await manager.get("from")).toBe("process");
+    await pool.terminate();
+    await manager.shutdown();
+  });
+
+  test("values too large for the lane's buffers arrive whole both ways", async () => {
+    const manager = await Manager.start<string>();
+    const pool = new Pool({ workers: 1, backend });
+    const big = "x".repeat(300_000) + "\uD800";
+    const echo = async (m: ManagerLike<string>, value: string): Promise<boolean> => {
+      await m.set("big", value);
+      return (await m.get("big")) === value;
+    };
+    expect(await pool.apply(echo, [manager, big])).toBe(true);
+    expect(await manager.get("big")).toBe(big);
+    await pool.terminate();
+    await manager.shutdown();
+  });
+
+  test("a reference with a wrong key is refused through the lane and changes nothing; after shutdown the lane says unavailable", async () => {
+    const manager = await Manager.start({ a: 1 });
+    const pool = new Pool({ workers: 1, backend });
+    const wrong = { ...manager.reference(), key: "00".repeat(32) };
+    const tryIt = async (m: ManagerLike<number>): Promise<string> => {
+      try {
+        await m.set("a", 2);
+        return "set";
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`;
+      }
+    };
+    expect(await pool.apply(tryIt, [wrong as unknown as ManagerLike<number>])).toMatch(/^ManagerUnavailableError: .*refused this proxy: its key is not the manager's key/);
+    expect(await manager.get("a")).toBe(1);
+    // a proxy that has used the lane, then its manager shuts down
+    const setTwice = async (m: ManagerLike<number>, phase: number): Promise<string> => {
+      try {
+        await m.set("a", phase);
+        return "set";
+      } catch (error) {
+        return (error as Error).name;
+      }
+    };
+    expect(await pool.apply(setTwice, [manager, 5])).toBe("set");
+    expect(await manager.get("a")).toBe(5);
+    await manager.shutdown();
+    expect(await pool.apply(setTwice, [manager, 6])).toBe("ManagerUnavailableError");
+    await pool.terminate();
+  });
+});
+
+test("a proxy in the manager's own thread has no lane and uses the socket", async () => {
+  const manager = await Manager.start({ a: 1 });
+  const { connectManager } = await import("kernel-helpers");
+  const proxy = connectManager<number>(manager.reference());
+  await proxy.set("a", 2);
+  expect(await manager.get("a")).toBe(2);
+  fs.rmSync(manager.address);
+  const other = connectManager<number>(manager.reference());
+  expect(await rejectionOf(other.get("a"))).toBeInstanceOf(ManagerUnavailableError);
+  proxy.close();
+  await manager.shutdown();
+});
