@@ -15,12 +15,13 @@
  * next call then fails with ManagerUnavailableError. Nothing is thrown here.
  */
 import { timingSafeEqual } from "node:crypto";
+import os from "node:os";
 import type { Duplex } from "node:stream";
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import { ProtocolError } from "../primitives/errors";
 import { malformedRequest, type Operation } from "../primitives/manager-protocol";
 export { CHILD_LANE_FLAG } from "./manager-lane";
-import { decodeRequest, encodeAnswer, INLINE_BYTES, SLEEPING, THREAD_LANE, type LaneAnswer, type ThreadLaneEnds } from "./manager-lane";
+import { decodeRequest, encodeAnswer, INLINE_BYTES, NO_POLL_BIT, SLEEPING, THREAD_LANE, type LaneAnswer, type ThreadLaneEnds } from "./manager-lane";
 import { MAX_FRAME_BYTES } from "./frames";
 import { reportChannelError } from "./owner-channel";
 
@@ -46,6 +47,30 @@ export function holdManager(address: string, key: Buffer, apply: (operation: Ope
     byAddress.delete(address);
     byHandle.delete(handle);
   };
+}
+
+/**
+ * Whether a worker should poll for its next answer. Polling pays while there
+ * is a core for every lane at work and one for this thread, which answers;
+ * with more, pollers take the cores this thread needs (measured on 2 cores:
+ * two polling clients were slower than two sleeping ones). A lane is at work
+ * if it asked something in the last 2 ms; they are counted at most once per
+ * millisecond.
+ */
+const CORES = os.availableParallelism();
+const lastAsked = new Map<object, number>();
+let atWork = 0;
+let countedAt = 0;
+
+function mayPoll(lane: object): boolean {
+  const now = performance.now();
+  lastAsked.set(lane, now);
+  if (now - countedAt > 1) {
+    countedAt = now;
+    atWork = 0;
+    for (const asked of lastAsked.values()) if (now - asked < 2) atWork++;
+  }
+  return atWork + 1 <= CORES;
 }
 
 function sameKey(held: Buffer, shown: string): boolean {
@@ -103,6 +128,7 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
   let chunks: Buffer[] = [];
   let buffered = 0;
   const ring = Buffer.from([1]);
+  stream.once("close", () => lastAsked.delete(opened));
   for (const end of [stream, bell]) {
     end.unref?.();
     end.on("error", () => end.destroy()); // the child died: nothing to answer
@@ -127,7 +153,7 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
         }
         const answer = answerLaneRequest(body, opened);
         const head = Buffer.allocUnsafe(4);
-        head.writeUInt32LE(answer.length);
+        head.writeUInt32LE((answer.length | (mayPoll(opened) ? 0 : NO_POLL_BIT)) >>> 0);
         stream.write(Buffer.concat([head, answer]));
       }
     } catch {
@@ -146,7 +172,7 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
  */
 export function openThreadLane(): { ends: ThreadLaneEnds; transfer: [ThreadLaneEnds["port"]]; close(): void } {
   const shared = new SharedArrayBuffer(THREAD_LANE.HEADER_BYTES + INLINE_BYTES);
-  const slots = new Int32Array(shared, 0, 5);
+  const slots = new Int32Array(shared, 0, 6);
   const inline = Buffer.from(shared, THREAD_LANE.HEADER_BYTES);
   const { port1: here, port2: there } = new MessageChannel();
   here.unref();
@@ -182,10 +208,12 @@ export function openThreadLane(): { ends: ThreadLaneEnds; transfer: [ThreadLaneE
       if (number === seen) continue;
       seen = number;
       answerOne();
+      Atomics.store(slots, THREAD_LANE.NO_POLL, mayPoll(opened) ? 0 : 1);
       Atomics.store(slots, THREAD_LANE.ANSWER, number);
       Atomics.notify(slots, THREAD_LANE.ANSWER);
     }
     here.close();
+    lastAsked.delete(opened);
   };
   void serve();
   return {

@@ -29,7 +29,7 @@ import { isMainThread, receiveMessageOnPort, workerData } from "node:worker_thre
 import { ProtocolError } from "../primitives/errors";
 import { ManagerUnavailableError, type Operation } from "../primitives/manager-protocol";
 import { MAX_FRAME_BYTES } from "./frames";
-import { CHILD_LANE_FLAG, decodeAnswer, encodeOpen, SLEEPING, encodeOperation, INLINE_BYTES, THREAD_LANE, type ThreadLaneEnds } from "./manager-lane";
+import { CHILD_LANE_FLAG, decodeAnswer, encodeOpen, NO_POLL_BIT, SLEEPING, encodeOperation, INLINE_BYTES, THREAD_LANE, type ThreadLaneEnds } from "./manager-lane";
 import { rebuildChannelError } from "./owner-channel";
 
 /** One request out and its answer back; throws ManagerUnavailableError once the lane is closed. */
@@ -55,8 +55,11 @@ const POLL_MS = 0.05;
 class Patience {
   #late = 0;
   #skip = 0;
+  /** False while the parent says there are more lanes at work than cores (manager-lane-owner.ts: mayPoll). */
+  allowed = true;
   /** The moment to stop polling, or 0 not to poll. */
   deadline(): number {
+    if (!this.allowed) return 0;
     if (this.#skip === 0) return performance.now() + POLL_MS;
     this.#skip--;
     return 0;
@@ -77,13 +80,22 @@ const closedLane = (): ManagerUnavailableError =>
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const nap = (): void => void Atomics.wait(pause, 0, 0, 0.05);
 
-/** fs.readSync on a nonblocking descriptor: bytes read, 0 at its end, or -1 when nothing is there yet. */
+/**
+ * fs.readSync on a nonblocking descriptor: bytes read, 0 at its end, or -1
+ * when nothing is there yet. Node reports "nothing yet" by throwing EAGAIN;
+ * a poll throws it many times per answer, so the error is made without a
+ * stack trace (capturing one cost more than the read itself).
+ */
 function readNow(fd: number, into: Buffer, at: number): number {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     return fs.readSync(fd, into, at, into.length - at, null);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EAGAIN") return -1;
     throw error;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -125,7 +137,9 @@ export function useChildLane(fd: number, bellFd: number): void {
       if (n > 0) {
         got += n;
         if (got < 4) continue;
-        const length = inbox.readUInt32LE(0);
+        const word = inbox.readUInt32LE(0);
+        const length = word & ~NO_POLL_BIT;
+        patience.allowed = word < NO_POLL_BIT;
         if (length === 0 || length > MAX_FRAME_BYTES) throw new ProtocolError(`Manager lane: an answer announcing ${length} bytes.`);
         if (got >= 4 + length) {
           if (polled) patience.answered(inTime);
@@ -166,7 +180,7 @@ export function useChildLane(fd: number, bellFd: number): void {
 
 /** The lane of a worker thread, from its `workerData` (manager-lane-owner.ts: openThreadLane). */
 export function useThreadLane(ends: ThreadLaneEnds): void {
-  const slots = new Int32Array(ends.shared, 0, 5);
+  const slots = new Int32Array(ends.shared, 0, 6);
   const inline = Buffer.from(ends.shared, THREAD_LANE.HEADER_BYTES);
   const patience = new Patience();
   let number = 0;
@@ -194,6 +208,7 @@ export function useThreadLane(ends: ThreadLaneEnds): void {
         if (Atomics.load(slots, THREAD_LANE.SHUT) === 1) throw closedLane();
         Atomics.wait(slots, THREAD_LANE.ANSWER, answered, 1000);
       }
+      patience.allowed = Atomics.load(slots, THREAD_LANE.NO_POLL) === 0;
       const size = Atomics.load(slots, THREAD_LANE.ANSWER_BYTES);
       if (size !== THREAD_LANE.ON_PORT) return Buffer.from(inline.subarray(0, size));
       const posted = receiveMessageOnPort(ends.port)?.message as Uint8Array | undefined;

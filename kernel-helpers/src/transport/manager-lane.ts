@@ -215,11 +215,17 @@ export function decodeAnswer(bytes: Buffer): LaneAnswer {
   throw new ProtocolError("Manager lane: bytes that are not an answer.");
 }
 
+/**
+ * In a child's lane, the top bit of an answer's length says "do not poll for
+ * the next answer" (the length itself is at most 256 MiB).
+ */
+export const NO_POLL_BIT = 0x80000000;
+
 /** The argument that tells a child process the file descriptors of its lane and of its bell: `--kh-manager-lane=5,6`. */
 export const CHILD_LANE_FLAG = "--kh-manager-lane=";
 
 /**
- * A thread's lane is a SharedArrayBuffer: five 32-bit slots (24 bytes), then the bytes
+ * A thread's lane is a SharedArrayBuffer: six 32-bit slots (24 bytes), then the bytes
  * of the request or the answer in place (up to {@link INLINE_BYTES}; larger
  * ones travel on the lane's message port, and the length slot says -1).
  */
@@ -232,6 +238,8 @@ export const THREAD_LANE = {
   ANSWER_BYTES: 3,
   /** 1 once the parent has closed the lane (after answering the request that made it close it). */
   SHUT: 4,
+  /** 1 when the parent says "do not poll for the next answer" (more lanes at work than cores: see {@link mayPoll}). */
+  NO_POLL: 5,
   ON_PORT: -1,
   CLOSED: -1,
   HEADER_BYTES: 24,
