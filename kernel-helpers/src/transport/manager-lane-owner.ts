@@ -16,12 +16,12 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import os from "node:os";
+import type { ChildProcess } from "node:child_process";
 import type { Duplex } from "node:stream";
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import { ProtocolError } from "../primitives/errors";
 import { malformedRequest, type Operation } from "../primitives/manager-protocol";
-export { CHILD_LANE_FLAG } from "./manager-lane";
-import { decodeRequest, encodeAnswer, INLINE_BYTES, NO_POLL_BIT, SLEEPING, THREAD_LANE, type LaneAnswer, type ThreadLaneEnds } from "./manager-lane";
+import { CHILD_LANE_FLAG, decodeRequest, encodeAnswer, INLINE_BYTES, NO_POLL_BIT, SLEEPING, THREAD_LANE, type LaneAnswer, type ThreadLaneEnds } from "./manager-lane";
 import { MAX_FRAME_BYTES } from "./frames";
 import { reportChannelError } from "./owner-channel";
 
@@ -163,6 +163,25 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
       bell.destroy();
     }
   });
+}
+
+/**
+ * What gives a child about to be spawned its lane, on file descriptors `fd`
+ * and `fd + 1`: its extra arguments and stdio entries, and `serve` to call
+ * once it is spawned. None on Windows, where Node's pipes are named pipes
+ * that a worker cannot poll and then block on as above: proxies there use
+ * the manager's socket.
+ */
+export function childLane(fd: number): { args: string[]; stdio: "pipe"[]; serve(child: ChildProcess): void } {
+  if (process.platform === "win32") return { args: [], stdio: [], serve: () => undefined };
+  return {
+    args: [`${CHILD_LANE_FLAG}${fd},${fd + 1}`],
+    stdio: ["pipe", "pipe"],
+    serve: (child) => {
+      const ends = child.stdio as unknown as Duplex[];
+      serveChildLane(ends[fd]!, ends[fd + 1]!);
+    },
+  };
 }
 
 /**

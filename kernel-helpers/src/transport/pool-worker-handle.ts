@@ -25,7 +25,7 @@ import { poolMessageCarriesBytes } from "./wire";
 import type { Duplex } from "node:stream";
 import { QueueClient } from "./queue-service";
 import type { WorkerExit } from "./task-failure";
-import { CHILD_LANE_FLAG, openThreadLane, serveChildLane } from "./manager-lane-owner";
+import { childLane, openThreadLane } from "./manager-lane-owner";
 
 /** The worker entry script, next to this module once compiled (never relative to the notebook's folder). */
 const WORKER_SCRIPT = path.join(__dirname, "workers", "pool-worker.js");
@@ -127,9 +127,9 @@ function startProcess(events: WorkerEvents): PoolWorkerHandle {
   // JSON on the IPC channel (what JSON cannot carry travels in v8's format inside it: see wire.ts),
   // and messages that carry bytes on a socket of their own, file descriptor 4 (dual-channel.ts);
   // file descriptors 5 and 6 are its lane to the managers held here and the lane's bell (manager-lane-owner.ts)
-  const child: ChildProcess = fork(WORKER_SCRIPT, [`${CHILD_LANE_FLAG}5,6`], { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe", "pipe", "pipe"], execArgv: childExecArgv() });
-  const lane = child.stdio as unknown as Duplex[];
-  serveChildLane(lane[5]!, lane[6]!);
+  const lane = childLane(5);
+  const child: ChildProcess = fork(WORKER_SCRIPT, lane.args, { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe", ...lane.stdio], execArgv: childExecArgv() });
+  lane.serve(child);
   forward(child.stdout, "stdout");
   forward(child.stderr, "stderr");
   const bulk = child.stdio[4] as Duplex & { ref?(): void; unref?(): void };

@@ -19,7 +19,7 @@ import type { ProtocolError } from "../primitives/errors";
 import { FrameReader, writeFrame } from "./frames";
 import type { Backend } from "../primitives/pool-options";
 import type { FromWorker, ToWorker } from "./process-protocol";
-import { CHILD_LANE_FLAG, openThreadLane, serveChildLane } from "./manager-lane-owner";
+import { childLane, openThreadLane } from "./manager-lane-owner";
 
 /** What the owner hears from a worker. */
 export interface ProcessWorkerEvents {
@@ -50,9 +50,9 @@ export function startProcessWorker(backend: Backend, entry: string, events: Proc
     return { thread };
   }
   // file descriptors 4 and 5 are its lane to the managers held here and the lane's bell (manager-lane-owner.ts)
-  const child = spawn(process.execPath, [...process.execArgv, entry, `${CHILD_LANE_FLAG}4,5`], { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"] });
-  const lane = child.stdio as unknown as Duplex[];
-  serveChildLane(lane[4]!, lane[5]!);
+  const lane = childLane(4);
+  const child = spawn(process.execPath, [...process.execArgv, entry, ...lane.args], { stdio: ["ignore", "pipe", "pipe", "pipe", ...lane.stdio] });
+  lane.serve(child);
   // Forward output to this process's streams, where tslab captures it for the notebook.
   child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
   child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
