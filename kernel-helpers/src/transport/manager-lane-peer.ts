@@ -29,7 +29,7 @@ import { isMainThread, receiveMessageOnPort, workerData } from "node:worker_thre
 import { ProtocolError } from "../primitives/errors";
 import { ManagerUnavailableError, type Operation } from "../primitives/manager-protocol";
 import { MAX_FRAME_BYTES } from "./frames";
-import { CHILD_LANE_FLAG, decodeAnswer, encodeOpen, NO_POLL_BIT, SLEEPING, encodeOperation, INLINE_BYTES, THREAD_LANE, type ThreadLaneEnds } from "./manager-lane";
+import { ANSWER_ON_BELL_BIT, CHILD_LANE_FLAG, decodeAnswer, encodeOpen, NO_POLL_BIT, RING, SLEEPING, encodeOperation, INLINE_BYTES, THREAD_LANE, type ThreadLaneEnds } from "./manager-lane";
 import { rebuildChannelError } from "./owner-channel";
 
 /** One request out and its answer back; throws ManagerUnavailableError once the lane is closed. */
@@ -119,50 +119,65 @@ function writeAll(fd: number, bytes: Buffer): void {
 
 /**
  * The lane of a child process: file descriptor `fd` carries requests and
- * answers, `bellFd` wakes it. Both are sockets its parent made for it. It
- * polls `fd` for the answer (made nonblocking for that), then, if the answer
- * is late, says it sleeps and blocks on `bellFd` until its parent rings.
+ * answers, `bellFd` wakes it. Both are sockets its parent made for it. When
+ * it may poll, it polls `fd` for the answer (made nonblocking for that) and,
+ * if the answer is late, says it sleeps and blocks on `bellFd` until its
+ * parent rings. When it may not, it asks for the answer on `bellFd` and
+ * blocks there at once.
  */
 export function useChildLane(fd: number, bellFd: number): void {
   // Node's socket sets O_NONBLOCK on the descriptor; it never reads it (readable: false). Kept, so that it is not collected.
   const handle = new net.Socket({ fd, readable: false, writable: false });
   handle.unref();
   const sleeping = Buffer.from([1, 0, 0, 0, SLEEPING]);
-  const bell = Buffer.alloc(1);
   const patience = new Patience();
-  let inbox = Buffer.allocUnsafe(64 * 1024);
+  const inboxes = new Map<number, Buffer>([
+    [fd, Buffer.allocUnsafe(64 * 1024)],
+    [bellFd, Buffer.allocUnsafe(64 * 1024)],
+  ]);
   let dead = false;
-  /** Reads until the answer's frame is whole; polls until `deadline`, then sleeps until rung (and polls again). */
-  const receive = (deadline: number): Buffer => {
-    const polled = deadline > 0;
-    let got = 0;
-    let inTime = true;
+  /**
+   * Reads one frame from `from` and returns its body: polling until
+   * `deadline` (then returning undefined, with `from`'s bytes so far kept in
+   * `state`), or with `wait`, until it is whole.
+   */
+  const readFrame = (from: number, state: { got: number }, deadline: number, wait: boolean): Buffer | undefined => {
     for (;;) {
-      const n = readNow(fd, inbox, got);
-      if (n === 0) throw closedLane();
-      if (n > 0) {
-        got += n;
-        if (got < 4) continue;
+      let inbox = inboxes.get(from)!;
+      if (state.got >= 4) {
         const word = inbox.readUInt32LE(0);
         const length = word & ~NO_POLL_BIT;
-        patience.allowed = word < NO_POLL_BIT;
         if (length === 0 || length > MAX_FRAME_BYTES) throw new ProtocolError(`Manager lane: an answer announcing ${length} bytes.`);
-        if (got >= 4 + length) {
-          if (polled) patience.answered(inTime);
+        if (state.got >= 4 + length) {
+          patience.allowed = word < NO_POLL_BIT;
           return inbox.subarray(4, 4 + length);
         }
         if (4 + length > inbox.length) {
           const bigger = Buffer.allocUnsafe(4 + length);
-          inbox.copy(bigger, 0, 0, got);
-          inbox = bigger;
+          inbox.copy(bigger, 0, 0, state.got);
+          inboxes.set(from, (inbox = bigger));
         }
-        continue;
       }
-      if (deadline > 0 && performance.now() < deadline) continue;
-      // late: say so, and sleep until the parent, having answered, rings
+      const n = readNow(from, inbox, state.got, wait);
+      if (n === 0) throw closedLane();
+      if (n > 0) state.got += n;
+      else if (performance.now() >= deadline) return undefined;
+    }
+  };
+  /** The answer on `fd`: polled for until `deadline`, then slept for (say so, wait for the ring, read on). */
+  const pollForAnswer = (deadline: number): Buffer => {
+    const state = { got: 0 };
+    let inTime = true;
+    for (;;) {
+      const answer = readFrame(fd, state, deadline, false);
+      if (answer) {
+        patience.answered(inTime);
+        return answer;
+      }
       inTime = false;
       writeAll(fd, sleeping);
-      if (readNow(bellFd, bell, 0, true) === 0) throw closedLane();
+      const ring = readFrame(bellFd, { got: 0 }, 0, true)!;
+      if (ring.length !== 1 || ring[0] !== RING) throw new ProtocolError("Manager lane: the bell carried something other than a ring.");
       deadline = 0;
     }
   };
@@ -171,11 +186,12 @@ export function useChildLane(fd: number, bellFd: number): void {
       if (dead) throw closedLane();
       void handle;
       try {
+        const deadline = patience.deadline();
         const frame = Buffer.allocUnsafe(4 + request.length);
-        frame.writeUInt32LE(request.length);
+        frame.writeUInt32LE((request.length | (deadline > 0 ? 0 : ANSWER_ON_BELL_BIT)) >>> 0);
         request.copy(frame, 4);
         writeAll(fd, frame);
-        return receive(patience.deadline());
+        return deadline > 0 ? pollForAnswer(deadline) : readFrame(bellFd, { got: 0 }, 0, true)!;
       } catch (error) {
         dead = true;
         throw error instanceof ManagerUnavailableError ? error : new ManagerUnavailableError(`The manager is unavailable: the lane to this worker's parent failed (${(error as Error).message}).`);

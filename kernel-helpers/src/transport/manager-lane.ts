@@ -10,6 +10,7 @@
  *
  *     request  OPEN  1 | v8(address, key)                   may this lane use that manager?
  *              SLEEPING 3                                 (a child) ring my bell once you have answered
+ *     (a child's frames are a 4-byte length, then the body; see NO_POLL_BIT and ANSWER_ON_BELL_BIT)
  *              OP    2 | handle u32 | code u8 | ...          one operation
  *                        code GET 1 / DELETE 3 / HAS 4:  key (UTF-16)
  *                        code SET 2:                     key length u32 | key (UTF-16) | value
@@ -217,9 +218,14 @@ export function decodeAnswer(bytes: Buffer): LaneAnswer {
 
 /**
  * In a child's lane, the top bit of an answer's length says "do not poll for
- * the next answer" (the length itself is at most 256 MiB).
+ * the next answer" (the length itself is at most 256 MiB); the top bit of a
+ * request's length, "I do not poll: answer on my bell" ({@link ANSWER_ON_BELL_BIT}).
  */
 export const NO_POLL_BIT = 0x80000000;
+/** The top bit of a child's request length: it sleeps on its bell socket, so the answer goes there. */
+export const ANSWER_ON_BELL_BIT = 0x80000000;
+/** The body of the frame that rings a child's bell after a SLEEPING (its answer is on the lane socket). */
+export const RING = 0xff;
 
 /** The argument that tells a child process the file descriptors of its lane and of its bell: `--kh-manager-lane=5,6`. */
 export const CHILD_LANE_FLAG = "--kh-manager-lane=";
