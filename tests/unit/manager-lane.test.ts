@@ -37,14 +37,17 @@ describe("the lane's messages", () => {
   ];
   test.each(values)("%s set at a key travels exactly, and comes back exactly in an answer", (_, value) => {
     const operation: Operation = { op: "set", key: "k\uDC00", value };
-    expect(decodeRequest(encodeOperation(7, operation))).toEqual({ kind: "op", handle: 7, operation });
+    expect(decodeRequest(encodeOperation(7, operation))).toEqual({ kind: "op", handle: 7, operation, checked: true });
     const answer = decodeAnswer(encodeAnswer({ kind: "ok", value }));
     expect(answer).toEqual({ kind: "ok", value });
   });
 
   test("other operations, opening and every kind of answer travel as they were", () => {
     const operations: Operation[] = [{ op: "get", key: "a" }, { op: "delete", key: "" }, { op: "has", key: "h" }, { op: "keys" }, { op: "update", key: "u", source: "(c) => c", args: [1] }, { op: "batch", operations: [{ op: "get", key: "x" }] }];
-    for (const operation of operations) expect(decodeRequest(encodeOperation(3, operation))).toEqual({ kind: "op", handle: 3, operation });
+    // get, delete and has travel in the compact layout (their form right by construction), the rest in v8's format, to be checked
+    for (const operation of operations) {
+      expect(decodeRequest(encodeOperation(3, operation))).toEqual({ kind: "op", handle: 3, operation, checked: ["get", "delete", "has"].includes(operation.op) });
+    }
     expect(decodeRequest(encodeOpen("/a/b.sock", "ff".repeat(32)))).toEqual({ kind: "open", address: "/a/b.sock", key: "ff".repeat(32) });
     for (const answer of [{ kind: "opened", handle: 9 }, { kind: "elsewhere" }, { kind: "refused" }, { kind: "unavailable" }, { kind: "error", error: { name: "TypeError", message: "m" } }] as const) {
       expect(decodeAnswer(encodeAnswer(answer))).toEqual(answer);
@@ -179,5 +182,18 @@ test("a proxy in the manager's own thread has no lane and uses the socket", asyn
   const other = connectManager<number>(manager.reference());
   expect(await rejectionOf(other.get("a"))).toBeInstanceOf(ManagerUnavailableError);
   proxy.close();
+  await manager.shutdown();
+});
+
+test("an operation in v8's format is checked at the parent: a malformed one closes the lane (ProtocolError), the manager unchanged", async () => {
+  const manager = await Manager.start({ a: 1 });
+  const { __khManager: address, key } = manager.reference();
+  const opened = new Set<number>();
+  const { handle } = decodeAnswer(answerLaneRequest(encodeOpen(address, key), opened)) as { handle: number };
+  const malformed = [{ op: "update", key: "a", source: 5, args: [] }, { op: "batch", operations: [{ op: "drop", key: "a" }] }, { op: "update", key: 7, source: "(c) => c", args: [] }, { op: "nope" }];
+  for (const operation of malformed) {
+    expect(() => answerLaneRequest(encodeOperation(handle, operation as unknown as Operation), opened)).toThrow(ProtocolError);
+  }
+  expect(await manager.snapshot()).toEqual({ a: 1 });
   await manager.shutdown();
 });

@@ -98,7 +98,7 @@ export function answerLaneRequest(bytes: Buffer, opened: Set<number>): Buffer {
     }
   } else {
     if (!opened.has(request.handle)) throw new ProtocolError("Manager lane: an operation on a manager this lane has not opened.");
-    const problem = malformedRequest({ id: 0, operation: request.operation });
+    const problem = request.checked ? undefined : malformedRequest({ id: 0, operation: request.operation });
     if (problem) throw new ProtocolError(`Manager lane: a malformed request (${problem}).`);
     const manager = byHandle.get(request.handle);
     if (!manager?.open) answer = { kind: "unavailable" };

@@ -53,8 +53,15 @@ const NULL = 4;
 const STRING = 5;
 const V8 = 6;
 
-/** A request as the parent reads it. */
-export type LaneRequest = { kind: "open"; address: string; key: string } | { kind: "op"; handle: number; operation: Operation };
+/** The answer of a `set` (read only: it is shared). */
+const OK_UNDEFINED = Buffer.from([OK, UNDEFINED]);
+
+/**
+ * A request as the parent reads it. `checked`: the operation's form is right
+ * by construction (a get, set, delete or has read from its compact layout);
+ * otherwise it came in v8's format and is still to be checked.
+ */
+export type LaneRequest = { kind: "open"; address: string; key: string } | { kind: "op"; handle: number; operation: Operation; checked: boolean };
 
 /** An answer as the worker reads it. */
 export type LaneAnswer =
@@ -163,22 +170,22 @@ export function decodeRequest(bytes: Buffer): LaneRequest {
   if (bytes[0] !== OP || bytes.length < 6) throw new ProtocolError("Manager lane: bytes that are not a request.");
   const handle = bytes.readUInt32LE(1);
   const code = bytes[5];
-  if (code === OTHER) return { kind: "op", handle, operation: deserialize(bytes.subarray(6)) as Operation };
+  if (code === OTHER) return { kind: "op", handle, operation: deserialize(bytes.subarray(6)) as Operation, checked: false };
   if (code === CODES.set) {
     const keyBytes = bytes.length >= 10 ? bytes.readUInt32LE(6) : -1;
     if (keyBytes < 0 || keyBytes % 2 !== 0 || 10 + keyBytes >= bytes.length) throw new ProtocolError("Manager lane: a set without a whole key and value.");
-    return { kind: "op", handle, operation: { op: "set", key: bytes.toString("utf16le", 10, 10 + keyBytes), value: decodeValue(bytes, 10 + keyBytes) } };
+    return { kind: "op", handle, operation: { op: "set", key: bytes.toString("utf16le", 10, 10 + keyBytes), value: decodeValue(bytes, 10 + keyBytes) }, checked: true };
   }
   const op = code === CODES.get ? "get" : code === CODES.delete ? "delete" : code === CODES.has ? "has" : undefined;
   if (!op || (bytes.length - 6) % 2 !== 0) throw new ProtocolError(`Manager lane: an unknown operation code ${String(code)}.`);
-  return { kind: "op", handle, operation: { op, key: bytes.toString("utf16le", 6) } };
+  return { kind: "op", handle, operation: { op, key: bytes.toString("utf16le", 6) }, checked: true };
 }
 
 /** Writes an answer (v8 may throw for a value over its limits: the caller answers with that error instead). */
 export function encodeAnswer(answer: LaneAnswer): Buffer {
   switch (answer.kind) {
     case "ok":
-      return withTag(OK, encodeValue(answer.value));
+      return answer.value === undefined ? OK_UNDEFINED : withTag(OK, encodeValue(answer.value));
     case "error":
       return withTag(ERROR, v8.serialize(answer.error));
     case "opened": {
