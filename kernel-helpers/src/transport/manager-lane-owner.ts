@@ -143,12 +143,12 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
     buffered += chunk.length;
     try {
       while (buffered >= 4) {
-        const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        chunks = [all];
-        const word = all.readUInt32LE(0);
+        if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks)];
+        const word = chunks[0]!.readUInt32LE(0);
         const length = word & ~ANSWER_ON_BELL_BIT;
         if (length === 0 || length > MAX_FRAME_BYTES) throw new ProtocolError(`Manager lane: a frame announcing ${length} bytes.`);
-        if (buffered < 4 + length) return;
+        if (buffered < 4 + length) return; // joined once whole, so a large frame is copied once
+        const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         const body = all.subarray(4, 4 + length);
         chunks = buffered > 4 + length ? [all.subarray(4 + length)] : [];
         buffered -= 4 + length;
@@ -239,7 +239,11 @@ export function openThreadLane(): { ends: ThreadLaneEnds; transfer: [ThreadLaneE
     here.close();
     lastAsked.delete(opened);
   };
-  void serve();
+  // nothing in serve() should throw; if something does, the lane closes and the waiting worker hears so within a second
+  serve().catch(() => {
+    closed = true;
+    Atomics.store(slots, THREAD_LANE.SHUT, 1);
+  });
   return {
     ends: { shared, port: there },
     transfer: [there],
