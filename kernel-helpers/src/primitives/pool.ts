@@ -24,7 +24,7 @@ import {
   type TaskResult,
 } from "./pool-options";
 import { JobGroup, WorkerSlots, type WireArgs } from "./pool-scheduler";
-import { inspectAndEncode, type EncodeOptions } from "../transport/process-protocol";
+import { inspectAndEncode, type EncodeOptions } from "../transport/encode-args";
 import { registerResource, unregisterResource } from "./cleanup";
 import { toTaskSpec, type TaskSpec } from "../transport/task-spec";
 import type { TaskName } from "../tasks";

@@ -2,7 +2,7 @@
  * Tasks for hand-made workers (notebooks 02 and 04): they take queues, like
  * the original's functions, because a process cannot return a value.
  */
-import { QueueEmpty, type QueueLike } from "../primitives/queue";
+import { QueueEmpty, type QueueLike } from "../primitives/queue-api";
 import { checkInteger } from "../primitives/validate";
 import { monteCarloPi, sumRandomNumbers } from "./random";
 

@@ -1,7 +1,7 @@
 /**
  * The message channel between a {@link Process} (its owner's side,
  * {@link startProcessWorker}) and its worker (the entry script's side,
- * {@link connectToOwner}): for a child process, frames (frames.ts) on a pipe
+ * owner-link.ts's `connectToOwner`): for a child process, frames (frames.ts) on a pipe
  * of its own, file descriptor 3; for a worker thread, its message port. What
  * travels on it is process-protocol.ts's start and failure messages and the
  * owner channel's queue requests and answers (owner-channel.ts).
@@ -12,9 +12,8 @@
  * instead, and the owner stops that child.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import type { Duplex } from "node:stream";
-import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import type { ProtocolError } from "../primitives/errors";
 import { FrameReader, writeFrame } from "./frames";
 import type { Backend } from "../primitives/pool-options";
@@ -66,47 +65,4 @@ export function startProcessWorker(backend: Backend, entry: string, events: Proc
   child.on("exit", (code, signal) => events.exit(code, signal));
   child.on("error", () => undefined); // reported through "exit"
   return { child };
-}
-
-/** The worker's end of the channel. */
-export interface OwnerConnection {
-  /** Sends `message`; `written` runs once it has left (before exiting, so that it is not lost). */
-  send(message: FromWorker, written?: () => void): void;
-  /** Closes the channel (the worker is done). */
-  close(): void;
-  /** True in a child process (a pipe, asynchronous), false in a thread (its port). */
-  readonly isChild: boolean;
-}
-
-/**
- * Connects the worker entry script to its owner: messages from the owner go
- * to `onMessage`. In a child, `ownerGone` runs when the pipe ends or carries
- * a broken stream (the owner went away, or is confused): it has no one left
- * to report to.
- */
-export function connectToOwner(onMessage: (message: ToWorker) => void, ownerGone: () => void): OwnerConnection {
-  if (!isMainThread) {
-    parentPort?.on("message", onMessage);
-    return {
-      send: (message, written) => {
-        parentPort?.postMessage(message);
-        written?.();
-      },
-      close: () => parentPort?.close(),
-      isChild: false,
-    };
-  }
-  const channel = new net.Socket({ fd: 3, readable: true, writable: true });
-  channel.on("end", ownerGone);
-  channel.on("close", ownerGone);
-  channel.on("error", ownerGone);
-  const reader = new FrameReader((m) => onMessage(m as ToWorker), ownerGone);
-  channel.on("data", (chunk: Buffer) => reader.push(chunk));
-  return {
-    send: (message, written) => {
-      if (!channel.destroyed) writeFrame(channel, message, "the message", written);
-    },
-    close: () => channel.end(),
-    isChild: true,
-  };
 }

@@ -1,14 +1,15 @@
 /**
  * Messages between a {@link Process} (in the owner) and its worker entry
- * script, and the encoding of arguments (queues travel as references).
+ * script, and the decoding of arguments in the worker (queues and managers
+ * travel as references; the owner's encoding is in encode-args.ts). A worker
+ * loads this at its start, so it leaves out the owner's Queue and Manager.
  */
-import { isQueueReference, Queue, type QueueReference } from "../primitives/queue";
-import type { QueueRecall, QueueRequest } from "../primitives/queue-api";
+import { isQueueReference, type QueueRecall, type QueueReference, type QueueRequest } from "../primitives/queue-api";
 import type { ChannelAnswer, ChannelRequest } from "./owner-channel";
-import { connectManager, isManagerReference, Manager, type ManagerProxy } from "../primitives/manager";
+import { isManagerReference } from "../primitives/manager-protocol";
+import type { ManagerProxy } from "./manager-proxy";
 import { types } from "node:util";
 import type { TaskSpec } from "./task-spec";
-import { inspectSendable, isJsonPrimitive } from "./sendable";
 
 /** What a process runs: a named task, an inline function's source, or an export of a module file. */
 export type TargetSpec = TaskSpec | { kind: "module"; path: string; exportName: string; name: string };
@@ -38,7 +39,7 @@ const isPlainObject = (value: object): boolean => {
  * keeps its holes and extra properties, so what a structured clone would
  * carry arrives unchanged. The value must have no cycles.
  */
-function mapDeep(value: unknown, leaf: (v: unknown) => unknown | undefined): unknown {
+export function mapDeep(value: unknown, leaf: (v: unknown) => unknown | undefined): unknown {
   const mapped = leaf(value);
   if (mapped !== undefined) return mapped;
   if (value === null || typeof value !== "object") return value;
@@ -68,57 +69,14 @@ function mapDeep(value: unknown, leaf: (v: unknown) => unknown | undefined): unk
   return copy ?? value;
 }
 
-const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
-
-/** Options of {@link encodeValue}. */
-export interface EncodeOptions {
-  /** False when the value goes to a child process (no shared memory). */
-  sharedMemory: boolean;
-  /** The destination, for messages: "a worker", "Process-1"... */
-  to: string;
-  /** Called with each Queue found, so the sender can hold it while workers may use it (the registry of queues is weak). */
-  onQueue?: (queue: Queue<unknown>) => void;
-}
-
-/**
- * Checks that `value` can travel (see {@link checkSendable}) and replaces
- * every {@link Queue} and {@link Manager} inside it by its reference.
- * @param where - the name of the value in messages, e.g. `args` or `items[3]`.
- * @throws UnsendableValueError naming the path to the part that cannot be sent.
- */
-export function encodeValue(value: unknown, where: string, options: EncodeOptions): unknown {
-  return inspectAndEncode(value, where, options).value;
-}
-
-/**
- * {@link encodeValue}, also telling whether JSON carries the encoded value
- * exactly (see wire.ts).
- */
-export function inspectAndEncode(value: unknown, where: string, options: EncodeOptions): { value: unknown; jsonSafe: boolean } {
-  // Fast path: most task arguments are numbers and strings.
-  if (isPrimitive(value)) return { value, jsonSafe: isJsonPrimitive(value) };
-  if (Array.isArray(value) && value.every(isPrimitive)) return { value, jsonSafe: value.every(isJsonPrimitive) && Object.keys(value).length === value.length };
-  const jsonSafe = inspectSendable(value, where, {
-    to: options.to,
-    sharedMemory: options.sharedMemory,
-    isReference: (v) => v instanceof Queue || v instanceof Manager,
-  });
-  // no cycles past this point: inspectSendable refuses them
-  const encoded = mapDeep(value, (v) => {
-    if (v instanceof Manager) return v.reference();
-    if (!(v instanceof Queue)) return undefined;
-    options.onQueue?.(v as Queue<unknown>);
-    return v.toReference();
-  });
-  return { value: encoded, jsonSafe };
-}
-
-/** {@link encodeValue} for an argument list (named `args` in messages). */
-export function encodeArgs(args: unknown[], options: EncodeOptions): unknown[] {
-  return encodeValue(args, "args", options) as unknown[];
-}
+/** A value that is not an object, function or symbol: it travels as it is. */
+export const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
 
 const proxies = new Map<string, ManagerProxy>();
+
+/** Loaded at the first manager argument (with its socket and key checks): most workers never get one. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const managerProxies = (): typeof import("./manager-proxy") => require("./manager-proxy") as typeof import("./manager-proxy");
 
 /**
  * Replaces every queue reference by what `makeQueue` builds for it (a proxy,
@@ -133,7 +91,7 @@ export function decodeArgs(value: unknown, makeQueue: (ref: QueueReference) => u
     // by address and key: a reference with a wrong key must not stand in for the right one later
     const id = `${v.__khManager}\n${v.key}`;
     let proxy = proxies.get(id);
-    if (!proxy) proxies.set(id, (proxy = connectManager(v)));
+    if (!proxy) proxies.set(id, (proxy = managerProxies().connectManager(v)));
     return proxy;
   });
 }

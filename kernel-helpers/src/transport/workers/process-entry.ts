@@ -5,7 +5,7 @@
  * settles with success, with exit code 1 (after reporting the error) if it throws.
  */
 import path from "node:path";
-import { connectToOwner } from "../process-channel";
+import { connectToOwner } from "../owner-link";
 import "../../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask } from "../task-spec";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
@@ -20,7 +20,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
 /** True once the target has returned: the owner closing the channel then is expected. */
 let finished = false;
 
-// A child process talks to its owner in frames on a pipe of its own, a thread on its message port (process-channel.ts).
+// A child process talks to its owner in frames on a pipe of its own, a thread on its message port (process-channel.ts, owner-link.ts).
 // A child whose owner went away (kernel killed, pipe closed, a broken stream) has no one to report to: it stops.
 const owner = connectToOwner(
   (message) => onMessage(message),
