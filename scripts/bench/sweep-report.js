@@ -9,6 +9,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { machineLine, textTable } = require('kernel-helpers');
+const { nodeStartLine } = require('./node-start');
 const { formatPerSecond } = require('./format');
 
 /** @typedef {import('kernel-helpers').Backend} Backend */
@@ -158,7 +159,7 @@ function sweepJson(r) {
     mode: r.mode,
     command: r.command,
     definitions: { ...DEFINITIONS, ...Object.fromEntries(primitives.map((p) => [p.key, p.definition])) },
-    machine: { ...r.machine, loadAverage: r.loadAverage, otherCpuCores: r.otherCpuCores },
+    machine: { ...r.machine, loadAverage: r.loadAverage, otherCpuCores: r.otherCpuCores, nodeStart: r.nodeStart ?? null },
     versions: { node: r.machine.node, python: ran ? `${ran.implementation} ${ran.version}` : null },
     settings: { ...r.settings, workerCounts: r.workerCounts, cores: r.cores, heavyTermsNode: r.heavyTerms },
     python: ran
@@ -243,6 +244,7 @@ function sweepText(json) {
     '',
     `Sweep (${json.mode}): kernel-helpers / Python at ${workerCounts.join(', ')} worker(s), medians of ${rounds} round(s); ${machineLine(json.machine)}`,
     py.available ? `Python: ${py.implementation} ${py.version} (${py.executable}), multiprocessing start method ${py.startMethod}` : 'Python: none ran (every ratio is n/a)',
+    ...(json.machine.nodeStart ? [nodeStartLine(json.machine.nodeStart)] : []),
     `Ratio: ${json.definitions.ratio}`,
     ...(over.length > 0 ? [`Oversubscribed: ${over.join(', ')} worker(s) on ${cores} available cores (${json.definitions.oversubscribed})`] : []),
     '',

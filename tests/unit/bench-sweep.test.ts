@@ -16,6 +16,7 @@ import type { PythonSweepResult } from "../../scripts/bench/python";
 import type { SweepResults, SweepStep } from "../../scripts/bench/sweep";
 import { sweepFigures, sweepHtml } from "../../scripts/bench/sweep-html";
 import { ratioTable, sweepReport, writeSweepFiles } from "../../scripts/bench/sweep-report";
+import { measureNodeStart, nodeStartLine } from "../../scripts/bench/node-start";
 
 /** Asserts a positive finite number. */
 function expectPositive(value: unknown): void {
@@ -84,6 +85,7 @@ function sweepResults({ withPython = true } = {}): SweepResults {
       cpuModel: "Test CPU", logicalCores: 2, availableCores: 2, physicalCores: 2, coreKinds: null,
       memoryGiB: 8, platform: "linux x64", node: "v20.0.0", v8: "11.0", tslab: null,
     },
+    nodeStart: { ms: 82, samplesMs: [80, 82, 85], extraCaCerts: "/etc/ssl/certs/ca-certificates.crt", withoutExtraCaCertsMs: 40, withoutSamplesMs: [39, 40, 41] },
     heavyTerms: 46_000_000,
     steps: [1, 2, 4].map((w) => stepAt(w, withPython)),
     command: "node scripts/bench.mjs --sweep --quick",
@@ -130,6 +132,8 @@ describe("sweep report", () => {
     const { text } = sweepReport(sweepResults());
     expect(text).toContain("Sweep (quick): kernel-helpers / Python at 1, 2, 4 worker(s), medians of 1 round(s); Test CPU");
     expect(text).toContain("Python: CPython 3.11.7 (/usr/bin/python3), multiprocessing start method fork");
+    expect(text).toContain("Node process start (node -e 0, spawn to exit): 82 ms, median of 3; 40 ms without NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt");
+    expect(text).toContain("(+42 ms per process: each process consumer of the Queue cells pays it;");
     expect(text).toMatch(/^Ratio: .*>= 1\.0 means kernel-helpers is at least as fast/m);
     expect(text).toMatch(/^Oversubscribed: 4 worker\(s\) on 2 available cores/m);
     const lines = text.split("\n");
@@ -239,6 +243,31 @@ describe("the Queue and Manager cells at tiny sizes, on threads", () => {
       expect(series.thread.perSecond).toBeGreaterThanOrEqual(Math.min(...series.thread.samplesPerSecond));
     } finally {
       await pool.terminate();
+    }
+  });
+});
+
+describe("what a Node process costs to start", () => {
+  test("measureNodeStart times bare starts, and the same without NODE_EXTRA_CA_CERTS only when that is set", () => {
+    const { NODE_EXTRA_CA_CERTS: _unused, ...plain } = process.env;
+    const bare = measureNodeStart(2, plain);
+    expect(bare).toMatchObject({ extraCaCerts: null, withoutExtraCaCertsMs: null, withoutSamplesMs: [] });
+    expect(bare.samplesMs).toHaveLength(2);
+    bare.samplesMs.forEach(expectPositive);
+    expect(nodeStartLine(bare)).toBe(`Node process start (node -e 0, spawn to exit): ${bare.ms.toFixed(0)} ms, median of 2`);
+    // a file that holds no certificate: Node warns on its stderr (ignored) and starts all the same
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kh-node-start-"));
+    try {
+      const pem = path.join(dir, "none.pem");
+      fs.writeFileSync(pem, "");
+      const withCerts = measureNodeStart(2, { ...plain, NODE_EXTRA_CA_CERTS: pem });
+      expect(withCerts.extraCaCerts).toBe(pem);
+      expect(withCerts.samplesMs).toHaveLength(2);
+      expect(withCerts.withoutSamplesMs).toHaveLength(2);
+      expectPositive(withCerts.withoutExtraCaCertsMs);
+      expect(nodeStartLine(withCerts)).toContain(`without NODE_EXTRA_CA_CERTS=${pem}, which Node 20 reads at every start`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
