@@ -52,12 +52,13 @@ export function holdManager(address: string, key: Buffer, apply: (operation: Ope
 /**
  * Whether a worker should poll for its next answer: the lanes at work (that
  * asked something in the last 2 ms) take places in the order they first
- * asked, counted at most once per millisecond, and a thread polls if its
- * place is below the number of cores, a child if it is below one fewer,
- * leaving a core to this thread, which answers (a child's polls are reads
- * that take a core). The others sleep. Measured on 2 cores, as Python's
- * sets/s: two polling children 0.55-0.59, two sleeping 0.73-0.90, one of
- * each 1.06-1.40; two polling threads 1.7-2.4, two sleeping 0.75-0.98.
+ * asked, counted at most once per millisecond, and a worker polls if its
+ * place is below one fewer than the number of cores, leaving a core to this
+ * thread, which answers (a poll takes a core). The others sleep. Measured on
+ * 2 cores, as Python's sets/s: two polling children 0.55-0.59, two sleeping
+ * 0.73-0.90, one of each 1.06-1.40. Two threads (sets/s, six medians of 5
+ * rounds each): both polling 32k-105k, twice below 34k; one of each 81k-119k;
+ * four threads, all polling 68k-115k, one 65k-96k.
  */
 const CORES = os.availableParallelism();
 const lastAsked = new Map<object, number>();
@@ -65,7 +66,7 @@ const lastAsked = new Map<object, number>();
 let ranks = new Map<object, number>();
 let countedAt = 0;
 
-function mayPoll(lane: object, thread: boolean): boolean {
+function mayPoll(lane: object): boolean {
   const now = performance.now();
   lastAsked.set(lane, now);
   if (now - countedAt > 1) {
@@ -74,7 +75,7 @@ function mayPoll(lane: object, thread: boolean): boolean {
     for (const [other, asked] of lastAsked) if (now - asked < 2) ranks.set(other, ranks.size);
   }
   const rank = ranks.get(lane) ?? ranks.size;
-  return rank + (thread ? 0 : 1) < CORES;
+  return rank + 1 < CORES;
 }
 
 function sameKey(held: Buffer, shown: string): boolean {
@@ -160,7 +161,7 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
         }
         const answer = answerLaneRequest(body, opened);
         const head = Buffer.allocUnsafe(4);
-        head.writeUInt32LE((answer.length | (mayPoll(opened, false) ? 0 : NO_POLL_BIT)) >>> 0);
+        head.writeUInt32LE((answer.length | (mayPoll(opened) ? 0 : NO_POLL_BIT)) >>> 0);
         (word >= ANSWER_ON_BELL_BIT ? bell : stream).write(Buffer.concat([head, answer]));
       }
     } catch {
@@ -234,7 +235,7 @@ export function openThreadLane(): { ends: ThreadLaneEnds; transfer: [ThreadLaneE
       if (number === seen) continue;
       seen = number;
       answerOne();
-      Atomics.store(slots, THREAD_LANE.NO_POLL, mayPoll(opened, true) ? 0 : 1);
+      Atomics.store(slots, THREAD_LANE.NO_POLL, mayPoll(opened) ? 0 : 1);
       Atomics.store(slots, THREAD_LANE.ANSWER, number);
       Atomics.notify(slots, THREAD_LANE.ANSWER);
     }
