@@ -62,6 +62,8 @@ export { progress } from "./measuring/progress";
 export type { Progress } from "./measuring/progress";
 export { machineSummary, machineLine, coresExplained, parallelCores } from "./measuring/machine";
 export type { MachineSummary } from "./measuring/machine";
+export { measureNodeStart } from "./measuring/node-start";
+export type { NodeStart } from "./measuring/node-start";
 export { coresFromEnv, scaleFromEnv, integerFromEnv, choiceFromEnv, byScale, SCALES } from "./notebook/params";
 export type { Scale } from "./notebook/params";
 export { cpuSnapshot, otherCores, ownCpuMs, observe } from "./measuring/cpu";

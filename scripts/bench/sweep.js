@@ -9,7 +9,7 @@
 
 const os = require('node:os');
 const { performance } = require('node:perf_hooks');
-const { cpuSnapshot, machineLine, machineSummary } = require('kernel-helpers');
+const { cpuSnapshot, machineLine, machineSummary, measureNodeStart } = require('kernel-helpers');
 const { plural, silentLog } = require('./format');
 const { calibrateHeavyTerms, measureHeavyTasks } = require('./heavy');
 const { SWEEP_SETTINGS, defaultSweepWorkers } = require('./options');
@@ -18,7 +18,7 @@ const { measureManagerClients, measureQueueJobs } = require('./primitives');
 const { measurePythonSweep } = require('./python');
 const { runEnd } = require('./run');
 const { measureChunkedMap, measureRoundTrips } = require('./round-trips');
-const { measureNodeStart, nodeStartLine } = require('./node-start');
+const { nodeStartLine } = require('./node-start');
 
 /** @typedef {import('kernel-helpers').Backend} Backend */
 const BACKENDS = /** @type {const} */ (['thread', 'process']);
@@ -44,7 +44,7 @@ const BACKENDS = /** @type {const} */ (['thread', 'process']);
  * @property {number[]} workerCounts - ascending
  * @property {number} cores - os.availableParallelism(): more workers than this is oversubscribed
  * @property {import('kernel-helpers').MachineSummary} machine
- * @property {import('./node-start').NodeStart} [nodeStart] - what a Node process costs to start here (each process consumer of the Queue cells is one)
+ * @property {import('kernel-helpers').NodeStart} [nodeStart] - what a Node process costs to start here (each process consumer of the Queue cells is one)
  * @property {number} heavyTerms - Leibniz terms of one Node heavy task (Python calibrates its own)
  * @property {SweepStep[]} steps - one per worker count, in order
  * @property {string} command - how the sweep was started
@@ -78,7 +78,7 @@ async function runSweep(options, log = silentLog, command = 'npm run bench -- --
     `${mode} sweep at ${workerCounts.join(', ')} worker(s), ${settings.rounds} timed round(s) per cell after 1 warm-up round` +
       (over.length > 0 ? `; ${over.join(', ')} worker(s) on ${cores} cores is oversubscribed` : ''),
   );
-  const nodeStart = measureNodeStart(Math.max(5, 2 * settings.rounds + 1));
+  const nodeStart = await measureNodeStart(Math.max(5, 2 * settings.rounds + 1));
   log(nodeStartLine(nodeStart));
   log('heavy tasks: calibrating leibnizPi in this thread');
   const heavyTerms = calibrateHeavyTerms(settings.heavyTaskMs);

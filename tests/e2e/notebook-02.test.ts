@@ -153,6 +153,11 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(text).toMatch(/Python Process, spawn/);
     expect(text).toMatch(/Starting a child process took \d+\.\d× as long as starting a thread/);
     expect(text).toMatch(/A Node child process started (about as fast as|\d+\.\d+× (faster|slower) than) a Python spawn/);
+    expect(text).toMatch(/A bare Node process \(node -e 0\) started and exited in \d+ ms, median of \d+, against \d+ ms for a trivial child process: /);
+    // the environment's certificates, only where the kernel has NODE_EXTRA_CA_CERTS (this test's own environment tells)
+    const extraCerts = /This kernel's environment sets NODE_EXTRA_CA_CERTS \(.+\)\. .* without it, a bare start took \d+ ms/;
+    if (process.env.NODE_EXTRA_CA_CERTS) expect(text).toMatch(extraCerts);
+    else expect(text).not.toMatch(/NODE_EXTRA_CA_CERTS \(/);
   });
 
   test("compares threads and processes, and a Pool with the hand-made processes", () => {

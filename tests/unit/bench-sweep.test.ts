@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Pool } from "kernel-helpers";
+import { measureNodeStart, Pool } from "kernel-helpers";
 import { SWEEP_SETTINGS } from "../../scripts/bench/options";
 import { measureManagerClients, measureQueueJobs } from "../../scripts/bench/primitives";
 import { measurePython, measurePythonSweep, runPythonOnce } from "../../scripts/bench/python";
@@ -16,7 +16,7 @@ import type { PythonSweepResult } from "../../scripts/bench/python";
 import type { SweepResults, SweepStep } from "../../scripts/bench/sweep";
 import { sweepFigures, sweepHtml } from "../../scripts/bench/sweep-html";
 import { ratioTable, sweepReport, writeSweepFiles } from "../../scripts/bench/sweep-report";
-import { measureNodeStart, nodeStartLine } from "../../scripts/bench/node-start";
+import { nodeStartLine } from "../../scripts/bench/node-start";
 
 /** Asserts a positive finite number. */
 function expectPositive(value: unknown): void {
@@ -248,9 +248,9 @@ describe("the Queue and Manager cells at tiny sizes, on threads", () => {
 });
 
 describe("what a Node process costs to start", () => {
-  test("measureNodeStart times bare starts, and the same without NODE_EXTRA_CA_CERTS only when that is set", () => {
+  test("measureNodeStart times bare starts, and the same without NODE_EXTRA_CA_CERTS only when that is set", async () => {
     const { NODE_EXTRA_CA_CERTS: _unused, ...plain } = process.env;
-    const bare = measureNodeStart(2, plain);
+    const bare = await measureNodeStart(2, plain);
     expect(bare).toMatchObject({ extraCaCerts: null, withoutExtraCaCertsMs: null, withoutSamplesMs: [] });
     expect(bare.samplesMs).toHaveLength(2);
     bare.samplesMs.forEach(expectPositive);
@@ -260,12 +260,13 @@ describe("what a Node process costs to start", () => {
     try {
       const pem = path.join(dir, "none.pem");
       fs.writeFileSync(pem, "");
-      const withCerts = measureNodeStart(2, { ...plain, NODE_EXTRA_CA_CERTS: pem });
+      const withCerts = await measureNodeStart(2, { ...plain, NODE_EXTRA_CA_CERTS: pem });
       expect(withCerts.extraCaCerts).toBe(pem);
       expect(withCerts.samplesMs).toHaveLength(2);
       expect(withCerts.withoutSamplesMs).toHaveLength(2);
       expectPositive(withCerts.withoutExtraCaCertsMs);
       expect(nodeStartLine(withCerts)).toContain(`without NODE_EXTRA_CA_CERTS=${pem}, which Node 20 reads at every start`);
+      await expect(measureNodeStart(0)).rejects.toThrow(/repeats/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
