@@ -2,7 +2,8 @@
  * Process, on both backends: life cycle (start, join with and without a
  * timeout, kill, terminate), failures reported by join (uncaught error,
  * non-zero exit, signal) with the queue items the worker held, option
- * validation, module targets and output forwarding.
+ * validation, module targets (and what a starting worker loads) and output
+ * forwarding.
  *
  * Every test joins (or kills and joins) each worker it starts; afterEach
  * checks that nothing is left registered, and for child processes that the
@@ -405,6 +406,11 @@ describe.each(backends)("Process with the %s backend", (backend) => {
           "};",
           'exports.default = async function (out) { await out.put("default export ran"); };',
           "exports.notAFunction = 42;",
+          "exports.loaded = async function (out) {",
+          "  const files = Object.keys(require.cache).map((f) => f.split(require('path').sep).join('/'));",
+          "  const builtins = (process.moduleLoadList || []).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));",
+          "  await out.put({ files, builtins });",
+          "};",
           "",
         ].join("\n"),
       );
@@ -434,6 +440,24 @@ describe.each(backends)("Process with the %s backend", (backend) => {
       const p = make({ module: modulePath, exportName }, [new Queue()]).start();
       const error = await failureOf(p);
       expect(error.workerError?.message).toContain(`has no exported function "${exportName}"`);
+    });
+
+    test("a starting worker loads its own side only: not the owner's Queue, Manager, lanes or child_process", async () => {
+      const out = new Queue<{ files: string[]; builtins: string[] }>();
+      const p = make({ module: modulePath, exportName: "loaded" }, [out]).start();
+      expect(await p.join()).toBe(true);
+      const [seen] = out.drain();
+      const ours = seen!.files.filter((f) => f.includes("/kernel-helpers/dist/")).map((f) => f.replace(/.*\/kernel-helpers\/dist\//, ""));
+      expect(ours).toContain("transport/workers/process-entry.js"); // what this checks is there
+      expect(ours).toContain("transport/owner-link.js");
+      for (const ownerSide of ["primitives/queue.js", "primitives/manager.js", "primitives/pool.js", "transport/process-channel.js", "transport/manager-lane-owner.js", "transport/manager-proxy.js", "transport/encode-args.js", "index.js"]) {
+        expect(ours).not.toContain(ownerSide);
+      }
+      // a thread shares its process's list of built-in modules with the owner; a child has its own
+      if (backend === "process") {
+        expect(seen!.builtins).toContain("net");
+        for (const builtin of ["child_process", "crypto"]) expect(seen!.builtins).not.toContain(builtin);
+      }
     });
 
     test("a module that does not exist fails join with the loader's error", async () => {
