@@ -56,4 +56,3 @@ export function inspectAndEncode(value: unknown, where: string, options: EncodeO
 export function encodeArgs(args: unknown[], options: EncodeOptions): unknown[] {
   return encodeValue(args, "args", options) as unknown[];
 }
-
