@@ -15,8 +15,20 @@ export function fromReply(reply: unknown): unknown[] {
   return numbers ? toNumberArray(numbers) : (fromJsonWire(reply) as unknown[]);
 }
 
-/** The chunks' results as one list (Array.prototype.flat is several times slower for long chunks). */
-export function concat(chunks: unknown[][], length: number): unknown[] {
+/**
+ * A chunk of numbers' results (number-chunks.ts): the Float64Array as it came,
+ * read once by {@link concat}, or the usual list when a result was not a number.
+ */
+export function fromNumbersReply(reply: unknown): ArrayLike<unknown> {
+  return unpackNumbers(reply) ?? (fromJsonWire(reply) as unknown[]);
+}
+
+/**
+ * The chunks' results as one list (Array.prototype.flat is several times
+ * slower for long chunks); a chunk of numbers is read straight from its
+ * Float64Array, not copied to an array first.
+ */
+export function concat(chunks: ArrayLike<unknown>[], length: number): unknown[] {
   const out = new Array<unknown>(length);
   let k = 0;
   for (const chunk of chunks) for (let i = 0; i < chunk.length; i++) out[k++] = chunk[i];

@@ -32,7 +32,7 @@ import { buffersToMove, chunkBuffers, detachBuffers, moveBuffers } from "../tran
 import { toByteWire } from "../transport/wire";
 import { SignalWatch } from "./signal-watch";
 import { allNumbers, packNumbers } from "../transport/number-chunks";
-import { cancelled, concat, fromReply, initializerSpec, isIterable, taskLabel, toArray } from "./pool-helpers";
+import { cancelled, concat, fromNumbersReply, fromReply, initializerSpec, isIterable, taskLabel, toArray } from "./pool-helpers";
 
 export { AsyncResult } from "./async-result";
 export { BACKENDS } from "./pool-options";
@@ -274,7 +274,7 @@ export class Pool {
     const group = new JobGroup();
     const unwatch = signal ? this.#signals.watch(signal, (reason) => this.#slots.cancel(group, cancelled(reason), true)) : undefined;
     let done = 0;
-    const parts: Promise<unknown[]>[] = [];
+    const parts: Promise<ArrayLike<unknown>>[] = [];
     for (let c = 0, start = 0; start < items.length; c++, start += chunkSize) {
       const size = Math.min(chunkSize, items.length - start);
       const sent = numbers
@@ -361,14 +361,14 @@ export class Pool {
   }
 
   /** Sends `items[start .. start + size)` as one chunk of plain numbers (see number-chunks.ts). */
-  #sendNumbers(spec: TaskSpec, items: number[], start: number, size: number, group: JobGroup): Promise<unknown[]> {
+  #sendNumbers(spec: TaskSpec, items: number[], start: number, size: number, group: JobGroup): Promise<ArrayLike<unknown>> {
     const values = new Float64Array(size);
     for (let i = 0; i < size; i++) values[i] = items[start + i]!;
     const { wire, transfer } = packNumbers(values, this.backend === "thread");
     return this.#track(
       this.#slots
         .submit({ spec, argsList: [], numbers: wire, transferBack: false, ...(transfer ? { transferList: transfer } : {}) }, group)
-        .then(fromReply),
+        .then(fromNumbersReply),
     );
   }
 
@@ -391,7 +391,7 @@ export class Pool {
   }
 
   /** Keeps `answer` among the pending ones (join() waits for them) until it settles. */
-  #track(answer: Promise<unknown[]>): Promise<unknown[]> {
+  #track<T>(answer: Promise<T>): Promise<T> {
     this.#pending.add(answer);
     const forget = (): void => void this.#pending.delete(answer);
     answer.then(forget, forget);
