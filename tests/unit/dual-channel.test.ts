@@ -2,7 +2,8 @@
  * A process pool worker's two channels used as one ordered stream
  * (kernel-helpers/src/transport/dual-channel.ts): messages that carry bytes take a socket
  * of their own, the rest Node's IPC channel, and the receiver keeps the sender's
- * order. First the channel alone over in-memory streams, then through a real
+ * order. First the channel alone over in-memory streams (and writeFrame, whose
+ * large bodies follow their header unjoined), then through a real
  * process pool: large typed arrays both ways, bytes and JSON messages mixed
  * among quick tasks sent ahead, and garbage written on the byte socket.
  */
@@ -10,6 +11,7 @@ import { Duplex, PassThrough } from "node:stream";
 import { Pool, ProtocolError, WorkerCrashedError, liveResourceCount, terminateAll } from "kernel-helpers";
 import { DualChannel } from "kernel-helpers/dist/transport/dual-channel";
 import { poolMessageCarriesBytes, toByteWire, fromJsonWire, BYTES_FROM } from "kernel-helpers/dist/transport/wire";
+import { FrameReader, writeFrame } from "kernel-helpers/dist/transport/frames";
 import { expectNoLeaks, rejectionOf } from "../test-helpers";
 
 expectNoLeaks({ liveResourceCount, terminateAll });
@@ -86,6 +88,33 @@ describe("DualChannel over in-memory streams", () => {
     expect(Array.from(unwrapped[0]!)).toEqual(Array.from(big[0]!));
     const map = (fromJsonWire(JSON.parse(JSON.stringify(toByteWire(small, false)))) as Map<string, number>[])[0]!;
     expect([kind(map), Map.prototype.get.call(map, "k")]).toEqual(["[object Map]", 1]);
+  });
+});
+
+describe("writeFrame", () => {
+  test("small and large frames (a large body is written after its header, not copied behind it) arrive whole, in order, each write acknowledged", async () => {
+    const stream = new PassThrough();
+    const got: unknown[] = [];
+    const errors: Error[] = [];
+    const reader = new FrameReader((m) => got.push(m), (e) => errors.push(e));
+    stream.on("data", (chunk: Buffer) => reader.push(chunk));
+    const large = Float64Array.from({ length: 100_000 }, (_, i) => (i % 5 === 0 ? -0 : i / 7)); // 800 KB
+    const sent = [{ n: 1 }, { n: 2, large }, "small", { n: 4, large: large.subarray(0, 9_000) }, { n: 5 }]; // 72 KB: just over the split
+    let acknowledged = 0;
+    for (const message of sent) writeFrame(stream, message, "a test message", () => acknowledged++);
+    await tick();
+    expect(errors).toEqual([]);
+    expect(acknowledged).toBe(sent.length);
+    expect(got).toHaveLength(sent.length);
+    expect(got[0]).toEqual({ n: 1 });
+    expect(got[2]).toBe("small");
+    const big = got[1] as { n: number; large: Float64Array };
+    expect(big.n).toBe(2);
+    expect(Array.from(big.large)).toEqual(Array.from(large));
+    expect(Object.is(big.large[0], -0)).toBe(true);
+    expect(Array.from((got[3] as { large: Float64Array }).large)).toEqual(Array.from(large.subarray(0, 9_000)));
+    expect(got[4]).toEqual({ n: 5 });
+    expect(reader.pendingBytes).toBe(0);
   });
 });
 

@@ -19,8 +19,11 @@ export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
 const HEADER_BYTES = 4;
 
-/** Serialises `payload` into one frame. @throws UnsendableValueError when it is larger than {@link MAX_FRAME_BYTES}. */
-export function encodeFrame(payload: unknown, what = "the message"): Buffer {
+/** A body at least this long is written after its header instead of being copied behind it. */
+const SEPARATE_BODY_BYTES = 64 * 1024;
+
+/** `payload` serialised, and its frame's header. @throws UnsendableValueError when it is larger than {@link MAX_FRAME_BYTES}. */
+function frameParts(payload: unknown, what: string): [header: Buffer, body: Buffer] {
   const body = v8.serialize(payload);
   if (body.length > MAX_FRAME_BYTES) {
     throw new UnsendableValueError(
@@ -31,12 +34,29 @@ export function encodeFrame(payload: unknown, what = "the message"): Buffer {
   }
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt32BE(body.length);
-  return Buffer.concat([header, body]);
+  return [header, body];
 }
 
-/** Writes one frame on `stream` (a socket or a pipe). @throws UnsendableValueError when the message is too large. */
-export function writeFrame(stream: Writable, payload: unknown, what?: string, written?: (error?: Error | null) => void): void {
-  stream.write(encodeFrame(payload, what), written);
+/** Serialises `payload` into one frame. @throws UnsendableValueError when it is larger than {@link MAX_FRAME_BYTES}. */
+export function encodeFrame(payload: unknown, what = "the message"): Buffer {
+  return Buffer.concat(frameParts(payload, what));
+}
+
+/**
+ * Writes one frame on `stream` (a socket or a pipe). A large body (a chunk of
+ * numbers, a typed array) is written after its header in the same writev,
+ * not copied behind it first. @throws UnsendableValueError when the message is too large.
+ */
+export function writeFrame(stream: Writable, payload: unknown, what = "the message", written?: (error?: Error | null) => void): void {
+  const [header, body] = frameParts(payload, what);
+  if (body.length < SEPARATE_BODY_BYTES) {
+    stream.write(Buffer.concat([header, body]), written);
+    return;
+  }
+  stream.cork();
+  stream.write(header);
+  stream.write(body, written);
+  stream.uncork();
 }
 
 /**
