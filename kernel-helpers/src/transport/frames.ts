@@ -60,13 +60,55 @@ export function writeFrame(stream: Writable, payload: unknown, what = "the messa
 }
 
 /**
+ * The chunks of a byte stream received and not yet handled. A reader looks at
+ * a frame's header with {@link peek} and takes the frame with {@link take}
+ * once it is whole, so a large frame arriving in many chunks is joined (copied)
+ * once. Used by {@link FrameReader} and the Manager lane (manager-lane-owner.ts).
+ */
+export class ChunkQueue {
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+
+  /** Bytes received and not yet taken. */
+  get length(): number {
+    return this.#buffered;
+  }
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+  }
+
+  /** A buffer that starts with the next `bytes` bytes (at most {@link length}), not taken. */
+  peek(bytes: number): Buffer {
+    if (this.#chunks[0]!.length < bytes) this.#chunks = [Buffer.concat(this.#chunks)];
+    return this.#chunks[0]!;
+  }
+
+  /** Takes the next `bytes` bytes (at most {@link length}). */
+  take(bytes: number): Buffer {
+    const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+    const taken = all.subarray(0, bytes);
+    const rest = all.subarray(bytes);
+    this.#chunks = rest.length ? [rest] : [];
+    this.#buffered = rest.length;
+    return taken;
+  }
+
+  /** Drops everything not taken. */
+  clear(): void {
+    this.#chunks = [];
+    this.#buffered = 0;
+  }
+}
+
+/**
  * Splits a byte stream into messages. Feed it every chunk; it calls
  * `onMessage` per whole message, or `onError` once (and then ignores the
  * rest) when the stream is not a valid sequence of frames.
  */
 export class FrameReader {
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  readonly #received = new ChunkQueue();
   #stopped = false;
 
   constructor(
@@ -76,23 +118,22 @@ export class FrameReader {
 
   /** Bytes received and not yet part of a whole message. */
   get pendingBytes(): number {
-    return this.#buffered;
+    return this.#received.length;
   }
 
   /** Takes the next chunk of the stream. */
   push(chunk: Buffer): void {
     if (this.#stopped) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    while (this.#buffered >= HEADER_BYTES && !this.#stopped) {
-      const head = this.#peek(HEADER_BYTES);
+    this.#received.push(chunk);
+    while (this.#received.length >= HEADER_BYTES && !this.#stopped) {
+      const head = this.#received.peek(HEADER_BYTES);
       const length = head.readUInt32BE(0);
       if (length === 0 || length > MAX_FRAME_BYTES) {
         return this.#fail(`a frame announcing ${length.toLocaleString("en-US")} bytes (accepted: 1 to ${MAX_FRAME_BYTES.toLocaleString("en-US")})`);
       }
       // wait for the whole frame before joining chunks, so a large message is copied once
-      if (this.#buffered < HEADER_BYTES + length) return;
-      const frame = this.#take(HEADER_BYTES + length);
+      if (this.#received.length < HEADER_BYTES + length) return;
+      const frame = this.#received.take(HEADER_BYTES + length);
       let message: unknown;
       try {
         message = v8.deserialize(frame.subarray(HEADER_BYTES));
@@ -111,31 +152,16 @@ export class FrameReader {
    */
   stop(): void {
     this.#stopped = true;
-    this.#chunks = [];
-    this.#buffered = 0;
+    this.#received.clear();
   }
 
   /** The stream ended: a partial frame left over is an error. */
   end(): void {
-    if (!this.#stopped && this.#buffered > 0) this.#fail(`the stream ended inside a frame (${this.#buffered} bytes left over)`);
+    if (!this.#stopped && this.#received.length > 0) this.#fail(`the stream ended inside a frame (${this.#received.length} bytes left over)`);
   }
 
   #fail(problem: string): void {
     this.stop();
     this.onError(new ProtocolError(`Malformed message stream: ${problem}.`));
-  }
-
-  #peek(bytes: number): Buffer {
-    if (this.#chunks[0]!.length < bytes) this.#chunks = [Buffer.concat(this.#chunks)];
-    return this.#chunks[0]!;
-  }
-
-  #take(bytes: number): Buffer {
-    const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
-    const frame = all.subarray(0, bytes);
-    const rest = all.subarray(bytes);
-    this.#chunks = rest.length ? [rest] : [];
-    this.#buffered = rest.length;
-    return frame;
   }
 }

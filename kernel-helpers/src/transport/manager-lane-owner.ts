@@ -22,7 +22,7 @@ import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import { ProtocolError } from "../primitives/errors";
 import { malformedRequest, type Operation } from "../primitives/manager-protocol";
 import { ANSWER_ON_BELL_BIT, CHILD_LANE_FLAG, decodeRequest, encodeAnswer, INLINE_BYTES, NO_POLL_BIT, RING, SLEEPING, THREAD_LANE, type LaneAnswer, type ThreadLaneEnds } from "./manager-lane";
-import { MAX_FRAME_BYTES } from "./frames";
+import { ChunkQueue, MAX_FRAME_BYTES } from "./frames";
 import { reportChannelError } from "./owner-channel";
 
 /** A manager held here, as the lanes see it. */
@@ -132,8 +132,7 @@ export function answerLaneRequest(bytes: Buffer, opened: Set<number>): Buffer {
  */
 export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex & { unref?(): void }): void {
   const opened = new Set<number>();
-  let chunks: Buffer[] = [];
-  let buffered = 0;
+  const received = new ChunkQueue();
   const ring = Buffer.from([1, 0, 0, 0, RING]);
   stream.once("close", () => lastAsked.delete(opened));
   for (const end of [stream, bell]) {
@@ -142,19 +141,14 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
   }
   bell.on("data", () => bell.destroy()); // only this side writes there
   stream.on("data", (chunk: Buffer) => {
-    chunks.push(chunk);
-    buffered += chunk.length;
+    received.push(chunk);
     try {
-      while (buffered >= 4) {
-        if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks)];
-        const word = chunks[0]!.readUInt32LE(0);
+      while (received.length >= 4) {
+        const word = received.peek(4).readUInt32LE(0);
         const length = word & ~ANSWER_ON_BELL_BIT;
         if (length === 0 || length > MAX_FRAME_BYTES) throw new ProtocolError(`Manager lane: a frame announcing ${length} bytes.`);
-        if (buffered < 4 + length) return; // joined once whole, so a large frame is copied once
-        const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        const body = all.subarray(4, 4 + length);
-        chunks = buffered > 4 + length ? [all.subarray(4 + length)] : [];
-        buffered -= 4 + length;
+        if (received.length < 4 + length) return; // joined once whole, so a large frame is copied once
+        const body = received.take(4 + length).subarray(4);
         if (length === 1 && body[0] === SLEEPING) {
           bell.write(ring);
           continue;
@@ -165,8 +159,7 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
         (word >= ANSWER_ON_BELL_BIT ? bell : stream).write(Buffer.concat([head, answer]));
       }
     } catch {
-      chunks = [];
-      buffered = 0;
+      received.clear();
       stream.destroy(); // the child's next call finds the lane closed
       bell.destroy();
     }
