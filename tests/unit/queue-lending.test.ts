@@ -12,6 +12,7 @@
  */
 import { JoinableQueue, Process, Queue, liveResourceCount, terminateAll, type JoinableQueueLike, type QueueLike } from "kernel-helpers";
 import { QueueClient } from "kernel-helpers/dist/transport/queue-service";
+import { MAX_AHEAD, MAX_AHEAD_BYTES, roughBytes } from "kernel-helpers/dist/primitives/queue-lending";
 import { ProtocolError } from "kernel-helpers";
 import { backends, until, withTestPool } from "../pool-test-helpers";
 import { expectNoLeaks } from "../test-helpers";
@@ -303,7 +304,7 @@ describe("the owner's side of lending", () => {
     const answers: { ok: boolean; error?: { name: string } }[] = [];
     const send = (answer: object): void => void answers.push(answer as (typeof answers)[number]);
     const queueId = q.id;
-    client.take({ kind: "request", id: 1, operation: { queueId, op: "get", block: false, ahead: 1_000 } }, send);
+    client.take({ kind: "request", id: 1, operation: { queueId, op: "get", block: false, ahead: MAX_AHEAD + 1 } }, send);
     client.take({ kind: "request", id: 2, operation: { queueId, op: "lend", ahead: -1 } }, send);
     client.take({ kind: "request", id: 3, operation: { queueId, op: "size", used: [[queueId, -3]] } }, send);
     client.take({ kind: "request", id: 4, operation: { queueId, op: "size", used: 2 } }, send);
@@ -312,6 +313,42 @@ describe("the owner's side of lending", () => {
     client.take({ kind: "request", id: 7, operation: { queueId, op: "put", items: { 0: 1 }, quiet: true } }, send);
     expect(answers.map((a) => [a.ok, a.error?.name])).toEqual(Array(7).fill([false, ProtocolError.name]));
     expect(q.length).toBe(5);
+  });
+
+  test("large items are not lent ahead: one answer lends about a MiB at most, counting a view's whole buffer", async () => {
+    const big = "x".repeat(MAX_AHEAD_BYTES / 2 + 1); // over a MiB by roughBytes (2 bytes a character)
+    const quarter = new Float64Array(new ArrayBuffer(MAX_AHEAD_BYTES / 4)); // 256 KiB
+    const view = quarter.subarray(0, 1); // one number, but it travels with its whole buffer
+    const numbers = range(0, 100);
+    const answer = async (items: unknown[], operation: object): Promise<unknown[]> => {
+      const q = new Queue<unknown>("large items");
+      for (const item of items) void q.put(item);
+      const client = new QueueClient("a test peer");
+      const answers: { ok: boolean; value?: unknown[] }[] = [];
+      client.take({ kind: "request", id: 1, operation: { queueId: q.id, ...operation } }, (a: object) => void answers.push(a as (typeof answers)[number]));
+      await until(() => answers.length === 1);
+      const lent = answers[0]?.value ?? [];
+      expect(q.length + lent.length).toBe(items.length); // what was not lent waits in the queue
+      return lent;
+    };
+    // a large item as the get's own answer is fine; the small ones after it are lent (a fair share: half of 100)
+    expect((await answer([big, ...numbers], { op: "get", block: false, ahead: 64 })).length).toBe(51);
+    // a large item next in line is not lent, nor anything behind it
+    expect(await answer([1, big, ...numbers], { op: "get", block: false, ahead: 64 })).toEqual([1]);
+    expect(await answer([big, ...numbers], { op: "lend", ahead: 64 })).toEqual([]);
+    // 256 KiB items: three fit in a MiB, the fourth does not
+    expect((await answer([...Array(8).fill(quarter), ...numbers], { op: "lend", ahead: 64 })).length).toBe(3);
+    expect((await answer(Array(8).fill(view), { op: "lend", ahead: 8 })).length).toBe(3);
+  });
+
+  test("roughBytes: numbers 8, strings 2 a character, a view its whole buffer, a large object at least the lending limit", () => {
+    expect(roughBytes(1)).toBe(8);
+    expect(roughBytes("abc")).toBe(14);
+    expect(roughBytes(new Float64Array(new ArrayBuffer(800)).subarray(0, 1))).toBe(816);
+    expect(roughBytes([1, 2])).toBe(32);
+    expect(roughBytes({ ab: 1 })).toBe(26);
+    expect(roughBytes(Array.from({ length: 5_000 }, (_, i) => i))).toBeGreaterThanOrEqual(MAX_AHEAD_BYTES);
+    expect(roughBytes({ rows: Array.from({ length: 2_000 }, (_, i) => ({ i })) })).toBeGreaterThanOrEqual(MAX_AHEAD_BYTES);
   });
 
   test("a peer that reports more used items than it was lent, or gives back what it was never lent, changes nothing else", async () => {

@@ -4,7 +4,9 @@
  */
 import type { Process, ProcessFailedError } from "./process";
 import { ownerSide, type Queue } from "./queue";
-import { checkInteger } from "./validate";
+import { checkInteger, describeValue } from "./validate";
+import { checkKnownOptions } from "./known-options";
+import { InvalidOptionError } from "./errors";
 
 /** Options of {@link collectResults}. */
 export interface CollectOptions<T> {
@@ -31,14 +33,33 @@ export async function collectResults<T>(
   options: CollectOptions<T> = {},
 ): Promise<T[]> {
   checkInteger("`count`", count, { min: 0 });
-  const failure = new Promise<never>((_, reject) => {
-    for (const p of processes) p.join().catch(reject);
-  });
-  failure.catch(() => undefined); // a failure after we are done is the caller's join() to report
+  checkKnownOptions(options, ["timeoutMs", "onResult"], "`collectResults`");
+  if (options.onResult !== undefined && typeof options.onResult !== "function") {
+    throw new InvalidOptionError("`onResult`", `Expected \`onResult\` of \`collectResults\` to be a function (item, received) => void, got ${describeValue(options.onResult)}.`);
+  }
+  // the first worker failure, and how it interrupts a get that waits (one watcher per worker, not one per item)
+  let failed: { error: unknown } | undefined;
+  let interrupt: ((error: unknown) => void) | undefined;
+  for (const p of processes) {
+    p.join().catch((error: unknown) => {
+      if (failed) return; // a failure after the first (or after we are done) is the caller's join() to report
+      failed = { error };
+      interrupt?.(error);
+    });
+  }
+  const getOptions = options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs };
   const items: T[] = [];
   try {
     while (items.length < count) {
-      const item = await Promise.race([queue.get({ timeoutMs: options.timeoutMs }), failure]);
+      if (failed) throw failed.error;
+      const waiting = queue.length > 0;
+      const get = queue.get(getOptions);
+      // an item waiting is taken at once; a get that waits also ends when a worker fails
+      const item = waiting ? await get : await new Promise<T>((resolve, reject) => {
+        interrupt = reject;
+        get.then(resolve, reject);
+      });
+      interrupt = undefined;
       items.push(item);
       options.onResult?.(item, items.length);
     }

@@ -17,12 +17,13 @@ import { describeValue } from "./validate";
  */
 export function checkKnownOptions(options: unknown, known: readonly string[], of: string): Record<string, unknown> {
   if (options === undefined) return {};
-  const list = known.map((k) => `\`${k}\``).join(", ");
+  // the list is written only for a message: this check runs on every queue operation
+  const list = (): string => known.map((k) => `\`${k}\``).join(", ");
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError("`options`", `Expected the options of ${of} to be an object with ${list}, got ${describeValue(options)}.`);
+    throw new InvalidOptionError("`options`", `Expected the options of ${of} to be an object with ${list()}, got ${describeValue(options)}.`);
   }
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new InvalidOptionError(`\`${key}\``, `Unknown option \`${key}\` of ${of}: the options are ${list}.`);
+    if (!known.includes(key)) throw new InvalidOptionError(`\`${key}\``, `Unknown option \`${key}\` of ${of}: the options are ${list()}.`);
   }
   return options as Record<string, unknown>;
 }

@@ -22,11 +22,52 @@
  *   those, as for any orphan of a task that is safe to repeat).
  *
  * Only plain queues without a `maxsize` lend: a JoinableQueue counts items
- * one by one, and a bounded queue's room must mean what it says.
+ * one by one, and a bounded queue's room must mean what it says. Only small
+ * items are lent, up to about a MiB per answer ({@link MAX_AHEAD_BYTES}).
  */
 
-/** The most items one `get` of a worker takes at once. */
-export const MAX_AHEAD = 64;
+/**
+ * The most items one `get` of a worker takes at once. A quick job loop of
+ * small items then costs the owner one message per thousand items (20,000
+ * numbers through one process consumer on 2 cores: 150k items/s, against
+ * 92k with 64 at most and Python's 67k).
+ */
+export const MAX_AHEAD = 1024;
+
+/**
+ * The most bytes (roughly: {@link roughBytes}) lent in one answer beyond
+ * its first item: large items are not lent ahead (copying them costs more
+ * than the round trip saved), and an answer stays far below a message's limit.
+ */
+export const MAX_AHEAD_BYTES = 1024 * 1024;
+
+/** Nodes of one item that {@link roughBytes} looks at before it calls the item large. */
+const ROUGH_NODES = 1024;
+
+/**
+ * About how many bytes `item` takes in a message: a number 8, a string 2 per
+ * character, a buffer or typed array its bytes, a list or object the sum of
+ * what it holds. An item with more than a thousand values in it counts as
+ * {@link MAX_AHEAD_BYTES} (never lent ahead), so the look stays cheap.
+ */
+export function roughBytes(item: unknown): number {
+  let nodes = 0;
+  const size = (value: unknown): number => {
+    if (++nodes > ROUGH_NODES) return MAX_AHEAD_BYTES;
+    if (typeof value === "string") return 8 + 2 * value.length;
+    if (typeof value !== "object" || value === null) return 8;
+    if (ArrayBuffer.isView(value)) return 16 + value.buffer.byteLength; // a view travels with its whole buffer
+    if (value instanceof ArrayBuffer) return 16 + value.byteLength;
+    let total = 16;
+    if (Array.isArray(value)) {
+      for (const element of value) if ((total += size(element)) >= MAX_AHEAD_BYTES) break;
+    } else {
+      for (const key of Object.keys(value)) if ((total += key.length + size((value as Record<string, unknown>)[key])) >= MAX_AHEAD_BYTES) break;
+    }
+    return total;
+  };
+  return size(item);
+}
 
 interface Lent<T> {
   items: T[];
@@ -53,6 +94,19 @@ export class Lending<T> {
    */
   share(wanted: number, waiting: number): number {
     return Math.max(0, Math.min(wanted, MAX_AHEAD, Math.floor(waiting / (this.#lent.size + 2))));
+  }
+
+  /**
+   * How many of the first `count` of `items` fit in {@link MAX_AHEAD_BYTES}
+   * (by {@link roughBytes}): those are lent, the rest wait in the queue.
+   */
+  static fitting(items: readonly unknown[], count: number): number {
+    let bytes = 0;
+    for (let i = 0; i < count; i++) {
+      bytes += roughBytes(items[i]);
+      if (bytes > MAX_AHEAD_BYTES) return i;
+    }
+    return count;
   }
 
   /** Records `items` as lent to `consumer`, after any it still has. */

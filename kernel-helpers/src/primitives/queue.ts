@@ -337,7 +337,7 @@ export class Queue<T> implements QueueLike<T> {
   /** Lends up to `wanted` waiting items to a worker's consumer, at most a fair share (none on a bounded or joinable queue). */
   #lend(consumer: string, wanted: number, recall: () => void): T[] {
     if (this.keepsItemsUntilTaskDone || this.maxsize > 0) return [];
-    const more = this.#items.splice(0, this.#lending.share(wanted, this.#items.length));
+    const more = this.#items.splice(0, Lending.fitting(this.#items, this.#lending.share(wanted, this.#items.length)));
     if (more.length > 0) this.#lending.lend(consumer, more, recall);
     return more;
   }
