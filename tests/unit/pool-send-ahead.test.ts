@@ -9,12 +9,14 @@
  */
 import {
   Pool,
+  Queue,
   TaskCancelledError,
   WorkerCrashedError,
   liveResourceCount,
   terminateAll,
   type AsyncResult,
   type Backend,
+  type QueueLike,
 } from "kernel-helpers";
 // the module the Pool above runs on (kernel-helpers' build), for its count of jobs sent ahead
 import { MAX_AHEAD, sentAhead } from "kernel-helpers/dist/primitives/pool-scheduler";
@@ -86,6 +88,27 @@ describe.each(backends)("jobs sent ahead, %s workers", (backend) => {
     expect(await outcomes(mine)).toEqual(mine.map(() => TaskCancelledError.name));
     expect(await Promise.all(theirs.map((h) => h.get()))).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`));
     expect(await pool.apply("echo", ["still serving"])).toBe("still serving");
+    await pool.terminate();
+  });
+
+  test.each(["in the same message", "in a later message"])("a job sent ahead %s behind a task that is not cancelled does not start once cancelled: no side effect, same worker", async (how) => {
+    const pool = new Pool({ workers: 1, backend });
+    await warm(pool);
+    const worker = await pool.apply("whoAmI", []);
+    const controller = new AbortController();
+    const out = new Queue<number>("cancelled puts");
+    const before = { ...sentAhead };
+    const long = pool.applyAsync("spin", [400]);
+    if (how === "in a later message") await new Promise((resolve) => setImmediate(resolve)); // the spin has gone alone
+    const mine = Array.from({ length: 5 }, (_, i) => pool.applyAsync((q: QueueLike<number>, n: number) => q.put(n), [out, i], { signal: controller.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sentAhead.jobs).toBeGreaterThan(before.jobs); // they were sent ahead, behind the spin
+    expect(pool.stats()).toMatchObject({ busyWorkers: 1, pendingTasks: 5 });
+    controller.abort("changed my mind");
+    expect(await outcomes(mine)).toEqual(mine.map(() => TaskCancelledError.name));
+    expect(await long.get()).toBeGreaterThan(0);
+    expect(await pool.apply("whoAmI", [])).toEqual(worker); // the same worker: only the jobs were dropped
+    expect(out.drain()).toEqual([]); // none of them ran
     await pool.terminate();
   });
 

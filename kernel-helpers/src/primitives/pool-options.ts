@@ -66,10 +66,10 @@ export interface PoolOptions {
 /** Options of {@link Pool.applyAsync} and {@link Pool.apply}. */
 export interface ApplyOptions extends TransferOptions {
   /**
-   * Cancels the task when aborted: waiting, it is dropped; running, its
-   * worker is stopped (and replaced). (A quick task, under 1 ms, that was
-   * sent ahead to a worker busy with another caller's task still runs there;
-   * its result is dropped: see pool-scheduler.ts.) The result rejects with
+   * Cancels the task when aborted: waiting, it is dropped (also when it was
+   * sent ahead to a worker busy with another caller's task: the worker is
+   * told not to start it); running, its worker is stopped (and replaced).
+   * (See pool-scheduler.ts for the one race: a task that had just started.) The result rejects with
    * `TaskCancelledError`, whose `reason` is the signal's. Default: none.
    * @example { signal: AbortSignal.timeout(5_000) }
    */

@@ -18,8 +18,12 @@
  * Cancelling: a job still queued is dropped; a running one is stopped by
  * killing its worker (JavaScript cannot interrupt a function from outside its
  * thread), and a fresh worker takes the slot; jobs that were sent ahead to
- * that worker go back to the front of the queue. A quick job sent ahead
- * behind a job that is not cancelled still runs, and its answer is ignored.
+ * that worker go back to the front of the queue. A job sent ahead behind one
+ * that is not cancelled is dropped by its worker: the pool tells it
+ * (`{ drop: ids }`), and a worker reads its messages before each job once a
+ * job has kept it busy for a millisecond or more (workers/pool-worker.ts), so
+ * the job does not start. Only a job that had started (or was about to, within
+ * that millisecond) runs on, its answer ignored.
  */
 import { InitializerError, TaskCancelledError } from "./errors";
 import type { Backend } from "./pool-options";
@@ -137,14 +141,17 @@ export class WorkerSlots {
   }
 
   /**
-   * Cancels the group's jobs with `error`: queued ones are dropped; running
-   * ones, when `running` is true, lose their worker (a fresh one takes the
-   * slot), else they finish and their answer is ignored.
+   * Cancels the group's jobs with `error`: queued ones are dropped, and so
+   * are those sent ahead (their worker is told); running ones, when `running`
+   * is true, lose their worker (a fresh one takes the slot), else they
+   * finish and their answer is ignored.
    */
   cancel(group: JobGroup, error: (task: string) => Error, running: boolean): void {
     // a job counts as running when its worker has started it (the first of the slot's jobs)
     const cancelled = [...group.jobs].filter((job) => !job.slot || running || job.slot.jobs[0] !== job);
     const restart = new Set<Slot>();
+    /** Jobs sent ahead to a worker that keeps running: it is told not to start them. */
+    const drops = new Map<Slot, number[]>();
     // every cancelled job leaves the queue and the slots first, so that a freed slot cannot pick one up
     for (const job of cancelled) {
       group.jobs.delete(job);
@@ -154,9 +161,11 @@ export class WorkerSlots {
         continue;
       }
       if (slot.jobs[0] === job) restart.add(slot);
+      else drops.set(slot, [...(drops.get(slot) ?? []), job.id]);
       slot.jobs.splice(slot.jobs.indexOf(job), 1);
       job.slot = undefined;
     }
+    for (const [slot, ids] of drops) if (!restart.has(slot)) slot.worker?.drop(ids);
     for (const slot of restart) {
       this.#requeue(slot);
       this.#replace(slot);

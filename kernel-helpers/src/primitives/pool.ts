@@ -178,7 +178,7 @@ export class Pool {
    * Like {@link Pool.map}, but hands out results as they are ready, in input
    * order, to a `for await` loop, and reads the input only as far as needed
    * ({@link ImapOptions.lookAhead}): the input may be endless. Leaving the
-   * loop early drops the chunks still waiting (quick ones already sent ahead to a worker run there, unread). Errors (a task's, the input's)
+   * loop early drops the chunks still waiting, also quick ones already sent ahead to a worker (it is told not to start them). Errors (a task's, the input's)
    * reject the loop where their items would have come.
    *
    * @param task - a named task or a self-contained one-argument function.

@@ -36,6 +36,12 @@ export type { WorkerExit } from "./task-failure";
 export interface PoolWorkerHandle {
   /** Sends one message (`transfer`: ArrayBuffers to move, threads only). */
   send(message: unknown, transfer?: ArrayBuffer[]): void;
+  /**
+   * Tells the worker not to start these jobs it was sent (cancelled while
+   * sent ahead): a `{ drop }` message in line behind them, which the worker
+   * reads before its next job (workers/pool-worker.ts).
+   */
+  drop(ids: number[]): void;
   /** True while the worker should keep this process alive (it has a task); false when idle. */
   keepAlive(busy: boolean): void;
   /** Stops the worker now, whatever it is doing; resolves once it has exited. */
@@ -81,6 +87,7 @@ export function startPoolWorker(backend: Backend, events: WorkerEvents): PoolWor
   });
   return {
     send: worker.send,
+    drop: worker.drop,
     keepAlive: (nowBusy) => {
       busy = nowBusy;
       worker.keepAlive(nowBusy);
@@ -98,7 +105,9 @@ function startThread(events: WorkerEvents): PoolWorkerHandle {
   // it ourselves (`stdout: true`) would ref the worker's port for its lifetime.
   // its lane to the managers held here (manager-lane-owner.ts)
   const lane = openThreadLane();
-  const worker = new Worker(WORKER_SCRIPT, { workerData: { khManagerLane: lane.ends }, transferList: lane.transfer });
+  // bumped after each `drop` message, so that a thread busy with jobs in a row looks at its messages (pool-worker.ts)
+  const dropCount = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(WORKER_SCRIPT, { workerData: { khManagerLane: lane.ends, khDropCount: dropCount }, transferList: lane.transfer });
   let uncaught: Error | undefined;
   worker.on("message", events.message);
   worker.on("error", (error) => (uncaught ??= error));
@@ -112,6 +121,10 @@ function startThread(events: WorkerEvents): PoolWorkerHandle {
   worker.unref();
   return {
     send: (message, transfer) => worker.postMessage(message, transfer),
+    drop: (ids) => {
+      worker.postMessage({ drop: ids });
+      Atomics.add(dropCount, 0, 1);
+    },
     keepAlive: (busy) => (busy ? worker.ref() : worker.unref()),
     kill: async () => {
       await worker.terminate();
@@ -167,6 +180,9 @@ function startProcess(events: WorkerEvents): PoolWorkerHandle {
   return {
     send: (message) => {
       if (child.connected) channel.send(message as object);
+    },
+    drop: (ids) => {
+      if (child.connected) channel.send({ drop: ids });
     },
     keepAlive,
     kill: async () => {

@@ -6,11 +6,13 @@
  * - `{ id, spec, argsList, back }`: run the task once per argument list and
  *   answer `{ id, results, ms }` or `{ id, error, ms }` (ms: the time it took);
  * - `{ batch: [...] }`: several of those, run one after the other, each
- *   answered on its own.
+ *   answered on its own;
+ * - `{ drop: ids }`: jobs it was sent and must not start (cancelled while
+ *   sent ahead); they get no answer.
  * A task is a named task from ../tasks or the source text of a function.
  */
 import net from "node:net";
-import { isMainThread, parentPort } from "node:worker_threads";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { DualChannel } from "../dual-channel";
 import "../../tasks"; // registers the named tasks (task-spec.ts)
 import { runnableTask, type TaskSpec } from "../task-spec";
@@ -164,7 +166,47 @@ async function initialize(message: InitMessage): Promise<boolean> {
   }
 }
 
+/**
+ * Jobs received and not started, and those of them the pool cancelled. Jobs
+ * run one after the other in microtasks, so a `drop` sent while one ran waits
+ * unread behind it: a job that kept the worker busy is followed by a turn of
+ * the event loop, where the worker reads what came, before the next one starts.
+ * A thread knows a drop came (the pool bumps a shared count); a process looks
+ * once it was busy for {@link TURN_AFTER_MS} (its IPC brings the drop in line).
+ */
+const waiting = new Set<number>();
+const dropped = new Set<number>();
+const dropCount: Int32Array | undefined = inChildProcess ? undefined : (workerData as { khDropCount?: Int32Array } | null)?.khDropCount;
+let dropsSeen = 0;
+const TURN_AFTER_MS = 1;
+let lastTurn = performance.now();
+
+function turnDue(): boolean {
+  if (dropCount) return Atomics.load(dropCount, 0) !== dropsSeen;
+  return performance.now() - lastTurn >= TURN_AFTER_MS;
+}
+
+/** Lets the event loop read what came: two immediates, as a job that ran in the poll phase gets the check phase next, before any new read. */
+async function turn(): Promise<void> {
+  if (dropCount) dropsSeen = Atomics.load(dropCount, 0);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+}
+
+function received(message: TaskMessage): void {
+  if (typeof message.id === "number") waiting.add(message.id);
+}
+
+function onDrop(ids: unknown): void {
+  if (!Array.isArray(ids)) return;
+  for (const id of ids) if (waiting.has(id as number)) dropped.add(id as number);
+}
+
 async function run(message: TaskMessage): Promise<void> {
+  if (turnDue()) await turn();
+  waiting.delete(message.id);
+  if (dropped.delete(message.id)) return; // cancelled before it started: no answer
   if (initialized && !(await initialized)) return; // the pool stops this worker
   // `ms`: how long the job took here, which tells the pool whether to send this worker jobs ahead
   const start = performance.now();
@@ -186,6 +228,11 @@ interface BatchMessage {
   batch: TaskMessage[];
 }
 
+/** Jobs sent and then cancelled: not to be started. */
+interface DropMessage {
+  drop: unknown;
+}
+
 /** The end of the line of jobs: they run one at a time, in the order they came. */
 let line: Promise<void> = Promise.resolve();
 
@@ -193,11 +240,18 @@ async function runBatch(batch: TaskMessage[]): Promise<void> {
   for (const message of batch) await run(message);
 }
 
-function onMessage(message: InitMessage | TaskMessage | BatchMessage): void {
+function onMessage(message: InitMessage | TaskMessage | BatchMessage | DropMessage): void {
+  lastTurn = performance.now();
   if (queues.take(message)) return; // an answer to a queue request
-  if ("init" in message) initialized = initialize(message);
-  else if ("batch" in message) line = line.then(() => runBatch(message.batch));
-  else line = line.then(() => run(message));
+  if ("drop" in message) onDrop(message.drop);
+  else if ("init" in message) initialized = initialize(message);
+  else if ("batch" in message) {
+    for (const job of message.batch) received(job);
+    line = line.then(() => runBatch(message.batch));
+  } else {
+    received(message);
+    line = line.then(() => run(message));
+  }
 }
 
 process.on("exit", () => queues.flush()); // puts held back (worker-queues.ts) leave even if a task calls process.exit()
