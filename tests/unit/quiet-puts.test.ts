@@ -65,8 +65,8 @@ describe("the owner's side", () => {
     const client = new QueueClient("a test peer");
     const answers: { ok: boolean; error?: { name: string } }[] = [];
     const send = (answer: object): void => void answers.push(answer as (typeof answers)[number]);
-    client.take({ kind: "request", id: 1, operation: { queueId: q.toReference().__khQueue, op: "get", block: false, quiet: true } }, send);
-    client.take({ kind: "request", id: 2, operation: { queueId: q.toReference().__khQueue, op: "put", item: 5, quiet: "yes" } }, send);
+    client.take({ kind: "request", id: 1, operation: { queueId: q.id, op: "get", block: false, quiet: true } }, send);
+    client.take({ kind: "request", id: 2, operation: { queueId: q.id, op: "put", item: 5, quiet: "yes" } }, send);
     expect(answers.map((a) => [a.ok, a.error?.name])).toEqual([[false, ProtocolError.name], [false, ProtocolError.name]]);
     expect(q.length).toBe(0);
   });
@@ -76,7 +76,7 @@ describe("the owner's side", () => {
     const client = new QueueClient("a test peer");
     const answers: { id: number; ok: boolean }[] = [];
     const send = (answer: object): void => void answers.push(answer as (typeof answers)[number]);
-    const id = q.toReference().__khQueue;
+    const id = q.id;
     client.take({ kind: "request", id: 1, operation: { queueId: id, op: "put", item: 7, quiet: true } }, send);
     expect(answers).toEqual([]);
     expect(q.drain()).toEqual([7]);

@@ -6,7 +6,7 @@
  * items; workers' `taskDone()` and `join()` are requests to it.
  */
 import { Queue } from "./queue";
-import { OWNER, withdraw } from "./queue-owner-side";
+import { CONSUMER_ENDED, ITEM_ADDED, JOIN_FOR, KEEPS_ITEMS, OWNER, RELEASE_HELD, TASK_DONE_FOR, TO_REFERENCE, withdraw } from "./queue-owner-side";
 import { checkQueueJoinOptions, ExtraTaskDoneError, type JoinableQueueLike, type QueueJoinOptions, type QueueReference } from "./queue-api";
 
 /** A `join()` waiting in the owner, on behalf of a consumer (by its unique id). */
@@ -47,7 +47,7 @@ export class JoinableQueue<T> extends Queue<T> implements JoinableQueueLike<T> {
    * called more times than items were put.
    */
   override async taskDone(): Promise<void> {
-    this.taskDoneFor(OWNER);
+    this[TASK_DONE_FOR](OWNER);
   }
 
   /**
@@ -57,18 +57,18 @@ export class JoinableQueue<T> extends Queue<T> implements JoinableQueueLike<T> {
    * @example if (!(await jobs.join({ timeoutMs: 60_000 }))) console.log(`${jobs.unfinished} items not done yet`);
    */
   join(options?: QueueJoinOptions): Promise<boolean> {
-    return this.joinFor(OWNER, options);
+    return this[JOIN_FOR](OWNER, options);
   }
 
   /** `taskDone()` on behalf of a consumer: one item done, the oldest it holds. */
-  protected override taskDoneFor(consumer: string): void {
+  protected override [TASK_DONE_FOR](consumer: string): void {
     if (this.#unfinished === 0) {
       throw new ExtraTaskDoneError(
         `taskDone() was called on queue "${this.name}" more times than items were put on it ` +
           "(Python: ValueError: task_done() called too many times). Call it once for each item taken with get().",
       );
     }
-    this.releaseHeld(consumer, "oldest");
+    this[RELEASE_HELD](consumer, "oldest");
     if (--this.#unfinished > 0) return;
     for (const joiner of this.#joiners.splice(0)) {
       clearTimeout(joiner.timer);
@@ -77,7 +77,7 @@ export class JoinableQueue<T> extends Queue<T> implements JoinableQueueLike<T> {
   }
 
   /** A `join()` on behalf of a consumer. */
-  protected override joinFor(consumer: string, options?: QueueJoinOptions): Promise<boolean> {
+  protected override [JOIN_FOR](consumer: string, options?: QueueJoinOptions): Promise<boolean> {
     let timeoutMs: number | undefined;
     try {
       ({ timeoutMs } = checkQueueJoinOptions(options));
@@ -99,21 +99,21 @@ export class JoinableQueue<T> extends Queue<T> implements JoinableQueueLike<T> {
   }
 
   /** Also withdraws the consumer's waiting `join()`s. */
-  protected override consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
+  protected override [CONSUMER_ENDED](consumer: string, normally: boolean, name: string = consumer): T[] {
     for (const joiner of this.#joiners.filter((j) => j.consumer === consumer)) withdraw(this.#joiners, joiner);
-    return super.consumerEnded(consumer, normally, name);
+    return super[CONSUMER_ENDED](consumer, normally, name);
   }
 
   /** The marker sent to workers: their proxy then has `join()`. */
-  override toReference(): QueueReference {
-    return { ...super.toReference(), joinable: true };
+  override [TO_REFERENCE](): QueueReference {
+    return { ...super[TO_REFERENCE](), joinable: true };
   }
 
-  protected override itemAdded(): void {
+  protected override [ITEM_ADDED](): void {
     this.#unfinished++;
   }
 
-  protected override get keepsItemsUntilTaskDone(): boolean {
+  protected override get [KEEPS_ITEMS](): boolean {
     return true;
   }
 }

@@ -17,6 +17,19 @@ export interface Putter<T> extends Waiter<void> {
   item: T;
 }
 
+/**
+ * Keys of the owner-side methods that a JoinableQueue overrides or calls:
+ * symbols that the package does not export, so they are no part of a queue's
+ * surface (TypeScript's `protected` is gone at run time).
+ */
+export const TASK_DONE_FOR: unique symbol = Symbol("taskDoneFor");
+export const JOIN_FOR: unique symbol = Symbol("joinFor");
+export const CONSUMER_ENDED: unique symbol = Symbol("consumerEnded");
+export const RELEASE_HELD: unique symbol = Symbol("releaseHeld");
+export const ITEM_ADDED: unique symbol = Symbol("itemAdded");
+export const KEEPS_ITEMS: unique symbol = Symbol("keepsItemsUntilTaskDone");
+export const TO_REFERENCE: unique symbol = Symbol("toReference");
+
 /** The consumer id of the owner itself (its items in hand are not tracked). */
 export const OWNER = "(owner)";
 export const NO_WAIT = { block: true, timeoutMs: undefined } as const;

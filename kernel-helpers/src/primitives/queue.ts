@@ -35,6 +35,7 @@ import { checkQueueOptions, checkWaitOptions, QueueClosedError, QueueEmpty, Queu
 import type { GetOptions, OrphanedItem, PutOptions, QueueJoinOptions, QueueLike, QueueOptions, QueueReference } from "./queue-api";
 import { Lending } from "./queue-lending";
 import { NO_WAIT, OWNER, QueueRegistry, withdraw, type Putter, type QueueOwnerSide, type Waiter } from "./queue-owner-side";
+import { CONSUMER_ENDED, ITEM_ADDED, JOIN_FOR, KEEPS_ITEMS, RELEASE_HELD, TASK_DONE_FOR, TO_REFERENCE } from "./queue-owner-side";
 
 export { QueueEmpty, QueueFull, QueueClosedError, ExtraTaskDoneError, isQueueReference } from "./queue-api";
 export type { GetOptions, OrphanedItem, PutOptions, QueueOptions, QueueJoinOptions, QueueLike, JoinableQueueLike, QueueReference } from "./queue-api";
@@ -77,16 +78,16 @@ export class Queue<T> implements QueueLike<T> {
 
   static {
     ownerSide = {
-      put: (queue, consumer, by, item, options) => queue.putFor(consumer, by, item, options),
-      get: (queue, consumer, options) => queue.getFor(consumer, options),
+      put: (queue, consumer, by, item, options) => queue.#putFor(consumer, by, item, options),
+      get: (queue, consumer, options) => queue.#getFor(consumer, options),
       getAhead: (queue, consumer, options, ahead, recall) => queue.#getAhead(consumer, options, ahead, recall),
       lend: (queue, consumer, wanted, recall) => queue.#lend(consumer, wanted, recall),
       used: (queue, consumer, count) => queue.#used(consumer, count),
       giveBack: (queue, consumer, count) => queue.#restore(queue.#lending.takeBack(consumer, count)),
-      taskDone: (queue, consumer) => queue.taskDoneFor(consumer),
-      join: (queue, consumer, options) => queue.joinFor(consumer, options),
-      consumerEnded: (queue, consumer, normally, name) => queue.consumerEnded(consumer, normally, name),
-      workDone: (queue, consumer) => void (queue.keepsItemsUntilTaskDone || queue.releaseHeld(consumer, "all")),
+      taskDone: (queue, consumer) => queue[TASK_DONE_FOR](consumer),
+      join: (queue, consumer, options) => queue[JOIN_FOR](consumer, options),
+      consumerEnded: (queue, consumer, normally, name) => queue[CONSUMER_ENDED](consumer, normally, name),
+      workDone: (queue, consumer) => void (queue[KEEPS_ITEMS] || queue[RELEASE_HELD](consumer, "all")),
       abandonOwnerGets: (queue) => {
         for (const getter of queue.#getters.filter((w) => w.consumer === OWNER)) withdraw(queue.#getters, getter);
       },
@@ -133,17 +134,17 @@ export class Queue<T> implements QueueLike<T> {
    * @example await queue.put(item, { timeoutMs: 1_000 }) // Python: queue.put(item, timeout=1)
    */
   put(item: T, options?: PutOptions): Promise<void> {
-    return this.putFor(OWNER, "the owner", item, options);
+    return this.#putFor(OWNER, "the owner", item, options);
   }
 
   /** `put(item, { block: false })`: rejects with {@link QueueFull} at once if the queue is full. */
   putNowait(item: T): Promise<void> {
-    return this.putFor(OWNER, "the owner", item, { block: false });
+    return this.#putFor(OWNER, "the owner", item, { block: false });
   }
 
   /** Removes and returns the oldest item; see {@link GetOptions}. */
   get(options?: GetOptions): Promise<T> {
-    return this.getFor(OWNER, options);
+    return this.#getFor(OWNER, options);
   }
 
   /** `get({ block: false })`: the item, or a {@link QueueEmpty} rejection. */
@@ -166,7 +167,7 @@ export class Queue<T> implements QueueLike<T> {
 
   /** On this plain queue: the owner is done with what it took (nothing to track). See {@link QueueLike.taskDone}. */
   async taskDone(): Promise<void> {
-    this.taskDoneFor(OWNER);
+    this[TASK_DONE_FOR](OWNER);
   }
 
   /**
@@ -219,7 +220,7 @@ export class Queue<T> implements QueueLike<T> {
    * able to reach any consumer, thread or process: data only, and no shared
    * memory (a queue copies its items).
    */
-  protected putFor(consumer: string, by: string, item: T, options?: PutOptions): Promise<void> {
+  #putFor(consumer: string, by: string, item: T, options?: PutOptions): Promise<void> {
     try {
       const { block, timeoutMs } = options === undefined ? NO_WAIT : checkWaitOptions(options, "put");
       if (this.#closed) throw new QueueClosedError(`Queue "${this.name}" is shut down: no more items can be put (by ${by}).`);
@@ -246,7 +247,7 @@ export class Queue<T> implements QueueLike<T> {
   }
 
   /** A get on behalf of `consumer`, with the owner's bookkeeping of items in hand. */
-  protected getFor(consumer: string, options?: GetOptions): Promise<T> {
+  #getFor(consumer: string, options?: GetOptions): Promise<T> {
     try {
       const { block, timeoutMs } = options === undefined ? NO_WAIT : checkWaitOptions(options, "get");
       return this.#get(consumer, block, timeoutMs);
@@ -256,12 +257,12 @@ export class Queue<T> implements QueueLike<T> {
   }
 
   /** `taskDone()` on behalf of a consumer: on this plain queue, it is done with every item it holds. */
-  protected taskDoneFor(consumer: string): void {
-    this.releaseHeld(consumer, "all");
+  protected [TASK_DONE_FOR](consumer: string): void {
+    this[RELEASE_HELD](consumer, "all");
   }
 
   /** `join()` on behalf of a consumer: only a JoinableQueue has it. */
-  protected joinFor(_consumer: string, _options?: QueueJoinOptions): Promise<boolean> {
+  protected [JOIN_FOR](_consumer: string, _options?: QueueJoinOptions): Promise<boolean> {
     return Promise.reject(new Error(`Queue "${this.name}" is not joinable: create it as a JoinableQueue to join it.`));
   }
 
@@ -272,40 +273,40 @@ export class Queue<T> implements QueueLike<T> {
    * way its waiting `get`s and `put`s are withdrawn, so no item is handed to
    * a dead worker, and none is put by one.
    */
-  protected consumerEnded(consumer: string, normally: boolean, name: string = consumer): T[] {
+  protected [CONSUMER_ENDED](consumer: string, normally: boolean, name: string = consumer): T[] {
     for (const getter of this.#getters.filter((w) => w.consumer === consumer)) withdraw(this.#getters, getter);
     for (const putter of this.#putters.filter((w) => w.consumer === consumer)) withdraw(this.#putters, putter);
     const held = this.#inHand.get(consumer) ?? [];
     this.#inHand.delete(consumer);
     // items lent ahead and not given back (a worker gives them back before it ends): some may have been used unreported
     const lent = this.#lending.takeBack(consumer);
-    const items = normally && !this.keepsItemsUntilTaskDone ? lent : [...held, ...lent];
+    const items = normally && !this[KEEPS_ITEMS] ? lent : [...held, ...lent];
     for (const item of items) this.#orphans.push({ item, consumer: name });
     return items;
   }
 
-  /** The marker sent to workers in place of this queue. */
-  toReference(): QueueReference {
+  /** The marker sent to workers in place of this queue (encode-args.ts). */
+  [TO_REFERENCE](): QueueReference {
     return { __khQueue: this.id, name: this.name, ...(this.maxsize > 0 ? { maxsize: this.maxsize } : {}) };
   }
 
   /** Called once for each item a put adds (a JoinableQueue counts them). */
-  protected itemAdded(): void {}
+  protected [ITEM_ADDED](): void {}
 
   /** Whether an item stays in hand until `taskDone()` (a JoinableQueue), rather than until the consumer's next get. */
-  protected get keepsItemsUntilTaskDone(): boolean {
+  protected get [KEEPS_ITEMS](): boolean {
     return false;
   }
 
   /** The consumer is done with the oldest item it holds, or with all of them. */
-  protected releaseHeld(consumer: string, which: "oldest" | "all"): void {
+  protected [RELEASE_HELD](consumer: string, which: "oldest" | "all"): void {
     const held = this.#inHand.get(consumer);
     if (which === "oldest" && held && held.length > 1) held.shift();
     else this.#inHand.delete(consumer);
   }
 
   #get(consumer: string, block: boolean, timeoutMs: number | undefined): Promise<T> {
-    if (!this.keepsItemsUntilTaskDone) this.releaseHeld(consumer, "all");
+    if (!this[KEEPS_ITEMS]) this[RELEASE_HELD](consumer, "all");
     if (this.#items.length > 0) {
       const item = this.#take(consumer, this.#items.shift() as T);
       this.#admitPutters();
@@ -329,14 +330,14 @@ export class Queue<T> implements QueueLike<T> {
   /** A worker's get that may take more items ahead (queue-lending.ts): its item first, then those lent. */
   #getAhead(consumer: string, options: GetOptions, ahead: number, recall: () => void): Promise<T[]> {
     const waiting = this.#items.length;
-    const first = this.getFor(consumer, options);
+    const first = this.#getFor(consumer, options);
     const more = this.#items.length === waiting - 1 ? this.#lend(consumer, ahead - 1, recall) : [];
     return first.then((item) => [item, ...more]);
   }
 
   /** Lends up to `wanted` waiting items to a worker's consumer, at most a fair share (none on a bounded or joinable queue). */
   #lend(consumer: string, wanted: number, recall: () => void): T[] {
-    if (this.keepsItemsUntilTaskDone || this.maxsize > 0) return [];
+    if (this[KEEPS_ITEMS] || this.maxsize > 0) return [];
     const more = this.#items.splice(0, Lending.fitting(this.#items, this.#lending.share(wanted, this.#items.length)));
     if (more.length > 0) this.#lending.lend(consumer, more, recall);
     return more;
@@ -346,7 +347,7 @@ export class Queue<T> implements QueueLike<T> {
   #used(consumer: string, count: number): void {
     const taken = this.#lending.used(consumer, count);
     if (taken.length === 0) return;
-    this.releaseHeld(consumer, "all");
+    this[RELEASE_HELD](consumer, "all");
     this.#take(consumer, taken[taken.length - 1] as T);
   }
 
@@ -363,7 +364,7 @@ export class Queue<T> implements QueueLike<T> {
 
   /** An item a put adds: counted, then handed to the longest-waiting get or queued. */
   #accept(item: T): void {
-    this.itemAdded();
+    this[ITEM_ADDED]();
     this.#deliver(item);
   }
 

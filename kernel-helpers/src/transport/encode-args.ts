@@ -6,6 +6,7 @@
  */
 import { Queue } from "../primitives/queue";
 import { Manager } from "../primitives/manager";
+import { TO_REFERENCE } from "../primitives/queue-owner-side";
 import { inspectSendable, isJsonPrimitive } from "./sendable";
 import { isPrimitive, mapDeep } from "./process-protocol";
 
@@ -47,7 +48,7 @@ export function inspectAndEncode(value: unknown, where: string, options: EncodeO
     if (v instanceof Manager) return v.reference();
     if (!(v instanceof Queue)) return undefined;
     options.onQueue?.(v as Queue<unknown>);
-    return v.toReference();
+    return (v as Queue<unknown>)[TO_REFERENCE]();
   });
   return { value: encoded, jsonSafe };
 }

@@ -23,9 +23,13 @@
  * process-channel.ts, a pool worker's pool-worker-handle.ts (and
  * dual-channel.ts for a process pool); the Manager's socket is private and
  * authenticated (private-socket.ts, manager-channel.ts); the proxies are
- * queue-proxy.ts (next to queue.ts, with WorkerQueues, a worker's side of
- * its queues) and manager-proxy.ts; the owner's side of queue requests is
- * queue-service.ts (a QueueClient per worker).
+ * queue-proxy.ts (with worker-queues.ts, a worker's side of its queues) and
+ * manager-proxy.ts; the owner's side of queue requests is queue-service.ts
+ * (a QueueClient per worker), behind the owner-side interface that queue.ts
+ * keeps private (primitives/queue-owner-side.ts). One path does not use this
+ * form: a worker that the owner started reaches a Manager on a lane of its
+ * own (manager-lane*.ts), one operation at a time and so without ids, polled
+ * instead of awaited, which is what makes a `set` cost less than Python's.
  */
 import type { InvalidOptionError } from "../primitives/errors";
 import { rebuildError } from "./task-failure";
