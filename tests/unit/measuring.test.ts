@@ -20,6 +20,7 @@ import {
   relativeSpeed,
   shareOf,
   timeline,
+  timeRepeated,
   type MachineSummary,
   type QuietCheck,
 } from "kernel-helpers";
@@ -143,6 +144,16 @@ describe("sweeps, figures and measure()", () => {
     expect(calls).toBe(5);
     expect(timing.samplesMs).toHaveLength(3);
     expect(timing.value).toBe(5);
+  });
+
+  test("measure() and timeRepeated() refuse a misspelt option or a bad count by name, before running anything", async () => {
+    let calls = 0;
+    const work = (): number => ++calls;
+    await expect(measure("x", work, { repeat: 5 } as never)).rejects.toThrow(/Unknown option `repeat` of `measure`/);
+    await expect(measure("x", work, { repeats: "3" } as never)).rejects.toThrow(/`repeats`.*integer/);
+    await expect(timeRepeated(work, { warmups: 0 } as never)).rejects.toThrow(/Unknown option `warmups` of `timeRepeated`/);
+    await expect(timeRepeated(work, { onRun: "log" } as never)).rejects.toThrow(/`onRun` of `timeRepeated` to be a function/);
+    expect(calls).toBe(0);
   });
 });
 

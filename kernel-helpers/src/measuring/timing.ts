@@ -1,6 +1,8 @@
 /** Timing helpers: one run, or repeated runs summarised by their median. */
 import { summarize, type TimingSummary } from "./stats";
-import { checkInteger } from "../primitives/validate";
+import { checkInteger, describeValue } from "../primitives/validate";
+import { checkKnownOptions } from "../primitives/known-options";
+import { InvalidOptionError } from "../primitives/errors";
 import { progress } from "./progress";
 
 /** A value with the time it took, from {@link time}. */
@@ -44,6 +46,10 @@ export interface RepeatedTiming<T> extends TimingSummary {
  * @example const t = await timeRepeated(() => leibnizPi(5e6), { repeats: 7 }); t.medianMs
  */
 export async function timeRepeated<T>(fn: () => T | Promise<T>, options: RepeatOptions = {}): Promise<RepeatedTiming<T>> {
+  checkKnownOptions(options, ["repeats", "warmup", "onRun"], "`timeRepeated`");
+  if (options.onRun !== undefined && typeof options.onRun !== "function") {
+    throw new InvalidOptionError("`onRun`", `Expected \`onRun\` of \`timeRepeated\` to be a function (run, repeats, elapsedMs) => void, got ${describeValue(options.onRun)}.`);
+  }
   const repeats = checkInteger("`repeats`", options.repeats ?? 5, { min: 1, max: 100_000 });
   const warmup = checkInteger("`warmup`", options.warmup ?? 1, { min: 0, max: 100_000 });
   for (let i = 0; i < warmup; i++) await fn();
@@ -68,16 +74,18 @@ export interface MeasureOptions {
 
 /**
  * {@link timeRepeated} with a progress line that counts the warm-up and the
- * timed runs: the notebooks' way to time one case.
+ * timed runs (and says how many of each): the notebooks' way to time one case.
  *
  * @param label - what is timed, shown on the progress line.
  * @param run - one run of the work.
  * @example const serial = await measure("serial", () => tasks.map((n) => leibnizPi(n)), { repeats: REPEATS });
  */
 export async function measure<T>(label: string, run: () => T | Promise<T>, options: MeasureOptions = {}): Promise<RepeatedTiming<T>> {
-  const repeats = options.repeats ?? 3;
+  checkKnownOptions(options, ["repeats", "warmup"], "`measure`");
+  const repeats = checkInteger("`repeats`", options.repeats ?? 3, { min: 1, max: 100_000 });
   const warmup = checkInteger("`warmup`", options.warmup ?? 1, { min: 0, max: 100_000 });
   const bar = progress(label, warmup + repeats);
+  bar.note(warmup > 0 ? `${warmup} warm-up + ${repeats} timed` : `${repeats} timed`);
   try {
     for (let i = 0; i < warmup; i++) {
       await run();

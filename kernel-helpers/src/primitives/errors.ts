@@ -101,6 +101,7 @@ function namedError(name: string, message: string, stack: string | undefined): E
 export class WorkerCrashedError extends Error {
   override name = "WorkerCrashedError";
   constructor(
+    /** The name of the task that was running (a named task, or the function's name). */
     readonly task: string,
     /** What the pool reported about the exit (exit code and signal). */
     readonly detail: string,

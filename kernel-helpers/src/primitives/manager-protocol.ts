@@ -58,10 +58,13 @@ export interface ManagerLike<V> {
   set(key: Key, value: V): Promise<void>;
   /** Removes `key`; true if it was there. */
   delete(key: Key): Promise<boolean>;
+  /** True if `key` is there (Python: `key in manager_dict`). */
   has(key: Key): Promise<boolean>;
+  /** Every key, in the order they were first set (Python: `list(manager_dict.keys())`). */
   keys(): Promise<string[]>;
   /** Copies of every [key, value]. */
   entries(): Promise<[string, V][]>;
+  /** How many keys there are (Python: `len(manager_dict)`). */
   size(): Promise<number>;
   /** A plain-object copy of everything, like Python's `dict(manager_dict)`. */
   snapshot(): Promise<Record<string, V>>;

@@ -98,7 +98,9 @@ let processCount = 0;
  * await Promise.all(workers.map((p) => p.join()));
  */
 export class Process {
+  /** Shown in messages and errors (Python: `Process.name`); default `Process-<n>`. */
   readonly name: string;
+  /** Where the target runs: `"process"` (a child process, as Python's) or `"thread"` (a worker thread). */
   readonly backend: Backend;
   readonly #target: TargetSpec;
   readonly #args: unknown[];
