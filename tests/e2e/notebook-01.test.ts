@@ -2,14 +2,34 @@
  * Notebook 01 executed end to end under tslab at quick scale, through the
  * runner a user runs, once per core count; then checked as a user sees it.
  */
-import { efficiencyWord } from "kernel-helpers";
+import { efficiencyWord, shareOf, SAME_TIME } from "kernel-helpers";
 import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
 import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
 import { browserChecks } from "../browser-helpers";
 
 const NAME = "01-pool";
 const CORE_COUNTS = [1, 2];
-const SPIN_MS = [400, 100, 200, 50]; // section 8's tasks, in input order
+const SPIN_MS = [400, 100, 200, 50]; // section 9's tasks, in input order
+const TASKS_PER_WORKER = 8; // section 8: TABLE_TASKS = 8 × CORES
+
+/** How many primes are below `limit`, counted here independently of the notebook (trial division by primes). */
+function primesBelow(limit: number): number {
+  const primes: number[] = [];
+  for (let n = 2; n < limit; n++) {
+    let prime = true;
+    for (const p of primes) {
+      if (p * p > n) break;
+      if (n % p === 0) {
+        prime = false;
+        break;
+      }
+    }
+    if (prime) primes.push(n);
+  }
+  return primes.length;
+}
+/** A number as the notebook prints it ("1,234.5"), read back. */
+const num = (printed: string | undefined): number => Number((printed ?? "NaN").replace(/,/g, ""));
 let run: RunResult;
 
 beforeAll(() => {
@@ -69,6 +89,91 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
     expect(text).toContain(closer ? "the float32 result is closer to π than the float64 one" : "the float32 result is no closer to π than the float64 one");
   });
 
+  test("section 2 labels Python's pooled time as including its start and stop, and section 4 says how much of it that was", () => {
+    const notebook = run.read(cores, NAME);
+    const text = visibleText(notebook);
+    expect(text).toMatch(new RegExp(`Python plain loop, Pool\\(${cores}\\), start and stop included`));
+    const speedups = outputs(notebook)
+      .map((o) => o.data?.["application/vnd.plotly.v1+json"] as { data: { x: string[] }[]; layout: { title: { text: string } } } | undefined)
+      .find((f) => f?.layout.title.text.startsWith("Speed-up of a pool"));
+    expect(speedups?.data[0]!.x).toContain("Python plain loop<br>(Pool start and stop included)");
+    const method = /starts workers with "(fork|spawn|forkserver)"/.exec(text)![1]!;
+    const startupMs = num(new RegExp(`Python, ${method} \\(its default here\\)\\s+\\d+\\s+([\\d.,]+)`).exec(text)?.[1]);
+    const line = new RegExp(`Python's pooled time in section 2 \\(median (\\d+) ms\\) includes a start and stop like these: the ${method} start-up above(?: \\(\\d+ workers; section 2 had ${cores}\\))? is (.+) that time\\.`).exec(text);
+    expect(line).not.toBeNull();
+    // the share, from the numbers printed beside it (rounded: either neighbour's words are right)
+    const pooledMs = Number(line![1]);
+    expect([0.99, 1, 1.01].map((f) => shareOf(startupMs * f, pooledMs))).toContain(line![2]);
+  });
+
+  test("the tensor sentence compares the tensors' efficiency with the plain loop's, as printed in the speed-up lines", () => {
+    const text = visibleText(run.read(cores, NAME));
+    const line = /Tensor tasks scaled (about as well as|less well than|better than) the plain loop here: efficiency ([\d.]+) against ([\d.]+)\./.exec(text);
+    expect(text).not.toContain("single-threaded JavaScript, so tensor tasks parallelise like any other JavaScript");
+    if (cores === 1) {
+      expect(line).toBeNull(); // one worker: nothing scaled
+      return;
+    }
+    expect(line).not.toBeNull();
+    const [tensors, loop] = [Number(line![2]), Number(line![3])];
+    expect(text).toContain(`Tensors, ${cores} workers: `);
+    expect(text).toMatch(new RegExp(`Tensors, ${cores} workers: [\\d.]+× the serial speed, efficiency ${line![2]!.replace(".", "\\.")}`));
+    expect(text).toMatch(new RegExp(`Plain loop, ${cores} workers: [\\d.]+× the serial speed, efficiency ${line![3]!.replace(".", "\\.")}`));
+    const wordFor = (t: number, l: number) => (Math.abs(t / l - 1) <= SAME_TIME ? "about as well as" : t < l ? "less well than" : "better than");
+    // printed with two decimals: the word may come from either side of the rounding
+    const words = [-0.005, 0, 0.005].flatMap((dt) => [-0.005, 0, 0.005].map((dl) => wordFor(tensors + dt, loop + dl)));
+    expect(words).toContain(line![1]);
+  });
+
+  test("section 8: the initializer ran once per worker, both runs counted every prime below the limit, and the sentence quotes the table", () => {
+    const text = visibleText(run.read(cores, NAME));
+    const limit = num(/Primes below ([\d,]+): both runs counted the same number: true\./.exec(text)?.[1]);
+    expect(limit).toBeGreaterThan(1000);
+    const row = (name: string) => new RegExp(`^\\s*${name}\\s+(\\d+)\\s+([\\d,]+)\\s+([\\d.,]+)\\s`, "m").exec(text);
+    const [perTask, perWorker] = [row("built in every task"), row("built by the initializer")];
+    expect(perTask).not.toBeNull();
+    expect(perWorker).not.toBeNull();
+    expect(Number(perTask![1])).toBe(TASKS_PER_WORKER * cores); // one table per task
+    expect(Number(perWorker![1])).toBe(cores); // one table per worker
+    const primes = primesBelow(limit);
+    expect([num(perTask![2]), num(perWorker![2])]).toEqual([primes, primes]);
+    const sentence = new RegExp(
+      `With the initializer, the ${TASKS_PER_WORKER * cores} tasks used ${cores} table\\(s\\), one per worker, instead of ${TASKS_PER_WORKER * cores}, ` +
+        "and the run took (\\d+) ms against (\\d+) ms: (about as fast as|([\\d.]+)× (faster|slower) than) building the table in every task\\.",
+    ).exec(text);
+    expect(sentence).not.toBeNull();
+    const [withInit, everyTask] = [Number(sentence![1]), Number(sentence![2])];
+    // the times are the table's medians, and the words follow from them
+    expect(Math.abs(withInit - num(perWorker![3]))).toBeLessThanOrEqual(1);
+    expect(Math.abs(everyTask - num(perTask![3]))).toBeLessThanOrEqual(1);
+    if (sentence![3] === "about as fast as") {
+      expect(Math.abs(withInit / everyTask - 1)).toBeLessThanOrEqual(SAME_TIME + 0.02);
+    } else {
+      expect(sentence![5]).toBe(withInit <= everyTask ? "faster" : "slower");
+      const ratio = Math.max(withInit, everyTask) / Math.min(withInit, everyTask);
+      expect(Math.abs(Number(sentence![4]) / ratio - 1)).toBeLessThan(0.05);
+    }
+  });
+
+  test("section 8: with maxTasksPerChild 2, a new worker takes over every two tasks, and each builds a table of its own", () => {
+    const text = visibleText(run.read(cores, NAME));
+    const lives = [...text.matchAll(/^(\d) and (\d)\s+((?:thread|process) \d+)\s+([0-9a-f]{8})\s*$/gm)];
+    expect(lives.map((l) => `${l[1]} and ${l[2]}`)).toEqual(["1 and 2", "3 and 4", "5 and 6"]);
+    expect(new Set(lives.map((l) => l[3])).size).toBe(3);
+    expect(new Set(lives.map((l) => l[4])).size).toBe(3);
+    expect(text).toContain("3 different worker(s) ran the 6 tasks, and they used 3 different table(s): each replacement ran the initializer again.");
+  });
+
+  test("section 8: withPool waits for a task the body left running, and a body that terminates cancels it", () => {
+    const text = visibleText(run.read(cores, NAME));
+    const waited = /Body left a (\d+) ms task: withPool returned after (\d+) ms(, at least the task's \d+ ms: it waited)?; the task: (\w+)\./.exec(text);
+    expect(waited).not.toBeNull();
+    expect(Number(waited![2])).toBeGreaterThanOrEqual(Number(waited![1]));
+    expect(waited![3]).toBeDefined();
+    expect(waited![4]).toBe("finished");
+    expect(text).toMatch(/Body ended with pool\.terminate\(\): withPool returned after \d+ ms; the task: TaskCancelledError\./);
+  });
+
   test("every speed-up sentence picks its word from its own numbers", () => {
     const sentences = [...visibleText(run.read(cores, NAME)).matchAll(/(\d+) workers?: ([\d.]+)× the serial speed, efficiency ([\d.]+) \(([a-z ]+)\)/g)];
     expect(sentences.length).toBe(3); // plain loop, tensors, Python
@@ -97,6 +202,9 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
     expect(text).toMatch(/First leibnizPi in a fresh worker: [\d.]+ ms/);
     expect(text).toMatch(/thread pool: [\d.]+ µs per tiny task/);
     expect(text).toMatch(/process pool: [\d.]+ µs per tiny task/);
+    const fresh = /maxTasksPerChild 1: \d+ ms \(median\), (\d+) table\(s\) used by (\d+) tasks; without it \(section 8\): \d+ ms, (\d+) table\(s\)\./.exec(text);
+    expect(fresh?.slice(1).map(Number)).toEqual([TASKS_PER_WORKER * cores, TASKS_PER_WORKER * cores, cores]);
+    expect(text).toMatch(new RegExp(`^${(TASKS_PER_WORKER - 1) * cores} extra workers added -?\\d+ ms to the run`, "m"));
     expect(text).toMatch(/^Machine check: /m);
     expect(text).toMatch(/^Machine check at the end: /m);
   });
@@ -164,7 +272,7 @@ describe.each(CORE_COUNTS)("notebook 01 run with CORES=%i", (cores) => {
 });
 
 test("the committed notebook is clean: no outputs, tslab, one parameters cell, the exercises' hidden solutions", () => {
-  expect(committedNotebookProblems(NAME, 6)).toEqual([]);
+  expect(committedNotebookProblems(NAME, 7)).toEqual([]);
 });
 
 test("the runner reports progress for each notebook and core count", () => {
