@@ -50,6 +50,26 @@ describe(`notebook 06 run with CORES=${CORES}`, () => {
     expect(text()).toMatch(/all three give the same \d+ values: true/);
   });
 
+  test("checks the machine at the start, in a cell of its own, and at the end", () => {
+    expect(text()).toMatch(/^Machine check: other processes kept [\d.]+ of \d+ cores busy/m);
+    expect(text()).toMatch(/^Machine check at the end: /m);
+  });
+
+  test("the words on the cluster against the local Pool follow their speed-ups", () => {
+    const speed = (who: string) => Number(new RegExp(`${who}: +\\d+ workers: ([\\d.]+)× the serial speed`).exec(text())?.[1]);
+    const lead = speed("cluster") / speed("local Pool");
+    const said = /The cluster was (.+?) the local Pool on this work(.*)$/m.exec(text());
+    expect(said).not.toBeNull();
+    if (lead > 1.07) expect(said![2]).toMatch(/^, on the same \d+ cores .*: not a gain of its own\. Two possible causes/);
+    if (lead < 1.03) expect(said![2]).toBe(".");
+  });
+
+  test("section 2's run is set beside the sweep, and a disagreement is called noise", () => {
+    const said = /Section 2's jobs of about ([\d.]+) ms gave the cluster ([\d.]+)× the serial speed(.*)$/m.exec(text());
+    expect(said).not.toBeNull();
+    expect(said![3]).toMatch(/^(, in line with this sweep\.|, out of line with this sweep \(.+\): more work per job should raise the speed-up .* most likely noise)/);
+  });
+
   test("measures the job's cost, the crossover, scaling against the model, and latency", () => {
     expect(text()).toMatch(/A cluster round trip took [\d.]+× (longer|shorter) than a local Pool's/);
     expect(text()).toMatch(/Sending jobs away paid from about [\d.e+-]+ ms of work per job|The cluster never beat this process alone/);

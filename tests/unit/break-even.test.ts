@@ -15,6 +15,14 @@ describe("breakEven", () => {
     expect(result.sentence).toMatch(/^From 16 operation\(s\) per element on, the pool of 2 workers clearly won, copies included \(1\.78× .*; at 1 the main thread clearly won/);
   });
 
+  test("names the speed-up once when the pool wins only at the last point", () => {
+    const result = breakEven([point(1, [10, 11], [20, 22]), point(64, [640, 650], [370, 380])], 2);
+    expect(result.sentence).toBe(
+      "From 64 operation(s) per element on, the pool of 2 workers clearly won, copies included (1.72× the main thread's speed there); " +
+        "at 1 the main thread clearly won: shipping the data cost more than the work.",
+    );
+  });
+
   test("says so when the pool never clearly wins, with its best point", () => {
     const result = breakEven([point(1, [10, 10], [20, 20]), point(4, [40, 40], [35, 45])], 1);
     expect(result.fromOps).toBeNull();

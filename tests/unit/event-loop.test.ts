@@ -104,11 +104,19 @@ describe("describeOverlap", () => {
   test.each([
     [100, 200, 2, "2 together took 2.00× one alone: they ran one after the other (the sum of their times)."],
     [100, 102, 2, "2 together took 1.02× one alone: they ran side by side (the time of one)."],
-    [100, 150, 2, "2 together took 1.50× one alone: they partly overlapped (1.33 at a time on average)."],
+    [100, 150, 2, "2 together took 1.50× one alone: they partly overlapped (1.33 at a time on average, where 2 can run at once here)."],
     [100, 250, 2, "2 together took 2.50× one alone: they ran one after the other, and more slowly than alone."],
-    [10, 20, 4, "4 together took 2.00× one alone: they partly overlapped (2.00 at a time on average)."],
+    [10, 20, 4, "4 together took 2.00× one alone: they partly overlapped (2.00 at a time on average, where 4 can run at once here)."],
   ])("one alone %d ms, together %d ms, %d jobs", (one, together, count, sentence) => {
     expect(describeOverlap(one, together, count)).toBe(sentence);
+  });
+
+  test("near a limit below the job count, they ran as many at once as can run here, and the limit is named", () => {
+    // notebook 00's threadpool: 4 calls, at most 2 at once on 2 cores
+    expect(describeOverlap(10, 20.5, 4, 2)).toBe("4 together took 2.05× one alone: they ran 1.95 at a time on average, as many at once as can run here (2).");
+    expect(describeOverlap(10, 37, 4, 2)).toBe("4 together took 3.70× one alone: they ran one after the other (the sum of their times).");
+    expect(describeOverlap(10, 28, 4, 2)).toBe("4 together took 2.80× one alone: they partly overlapped (1.43 at a time on average, where 2 can run at once here).");
+    expect(describeOverlap(10, 10.2, 4, 8)).toBe("4 together took 1.02× one alone: they ran side by side (the time of one).");
   });
 
   test("more at once than can run here is called noise", () => {

@@ -68,7 +68,8 @@ export function breakEven(points: readonly WorkPoint[], workers: number, idealWo
     fromOps: start.opsPerElement,
     sentence:
       `From ${start.opsPerElement} operation(s) per element on, the pool of ${who} clearly won, copies included ` +
-      `(${start.speedup.toFixed(2)}× the main thread's speed there, ${last.speedup.toFixed(2)}× at ${last.opsPerElement})` +
+      `(${start.speedup.toFixed(2)}× the main thread's speed there` +
+      (last === start ? ")" : `, ${last.speedup.toFixed(2)}× at ${last.opsPerElement})`) +
       (below.length === 0
         ? "."
         : lost.length > 0

@@ -184,6 +184,8 @@ function checkMoveOptions(options: MoveOptions): Required<MoveOptions> {
 async function timeMovers(movers: Mover[], options: Required<MoveOptions>, label: string): Promise<MoveTiming[]> {
   const { repeats, warmup } = options;
   const bar = progress(label, options.sizes.length * movers.length * (repeats + warmup));
+  // the count includes the warm-up runs, as measure()'s does: say so
+  bar.note(`per size and way: ${warmup > 0 ? `${warmup} warm-up + ` : ""}${repeats} timed`);
   const rows: MoveTiming[] = [];
   try {
     for (const bytes of options.sizes) {

@@ -160,12 +160,16 @@ export const OVERLAP_MARGIN = 0.1;
 /**
  * Did `count` jobs started together overlap in time? From the time of one
  * alone and of all together: `count × oneMs / togetherMs` jobs ran at once on
- * average. Near 1 they took turns (the sum of their times); near `count`
- * they ran side by side (the time of one). More at once than `maxAtOnce`
- * (the workers or cores that exist) cannot be, and is called noise.
+ * average. Near 1 they took turns (the sum of their times); near the limit,
+ * `min(count, maxAtOnce)`, they ran as many at once as can run here (all of
+ * them side by side when the limit is `count`); in between they partly
+ * overlapped, and the sentence names the limit they fell short of. More at
+ * once than the limit (the workers or cores that exist) cannot be, and is
+ * called noise.
  *
  * @param maxAtOnce - how many of the jobs can run at the same time here. Default `count`.
  * @example describeOverlap(100, 198, 2) // "2 together took 1.98× one alone: they ran one after the other (the sum of their times)."
+ * @example describeOverlap(10, 20.5, 4, 2) // "4 together took 2.05× one alone: they ran 1.95 at a time on average, as many at once as can run here (2)."
  */
 export function describeOverlap(oneMs: number, togetherMs: number, count: number, maxAtOnce = count): string {
   const ratio = togetherMs / oneMs;
@@ -178,8 +182,10 @@ export function describeOverlap(oneMs: number, togetherMs: number, count: number
         ? "they ran one after the other, and more slowly than alone"
         : atOnce <= 1 + OVERLAP_MARGIN
           ? "they ran one after the other (the sum of their times)"
-          : atOnce >= count * (1 - OVERLAP_MARGIN)
-            ? "they ran side by side (the time of one)"
-            : `they partly overlapped (${atOnce.toFixed(2)} at a time on average)`;
+          : atOnce >= limit * (1 - OVERLAP_MARGIN)
+            ? limit === count
+              ? "they ran side by side (the time of one)"
+              : `they ran ${atOnce.toFixed(2)} at a time on average, as many at once as can run here (${limit})`
+            : `they partly overlapped (${atOnce.toFixed(2)} at a time on average, where ${limit} can run at once here)`;
   return `${count} together took ${ratio.toFixed(2)}× one alone: ${how}.`;
 }
