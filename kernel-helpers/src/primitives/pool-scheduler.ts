@@ -245,13 +245,19 @@ export class WorkerSlots {
     if (waiting.length > 0) this.#queue = new Set([...waiting, ...this.#queue]);
   }
 
-  /** Hands queued jobs out: to idle workers first, then to quick ones with room. */
+  /**
+   * Hands queued jobs out: to idle workers first, then to quick ones with
+   * room, each at most its share of what was queued when the flush began
+   * (4 jobs on 2 idle quick workers: 2 each, not 2, then 1, then the last to
+   * the first again).
+   */
   #flush(): void {
     this.#flushing = false;
+    const share = Math.ceil(this.#queue.size / this.#slots.length);
     for (const idle of [true, false]) {
       for (const slot of this.#slots) {
         if (this.#queue.size === 0 || this.#stopped) return;
-        if ((slot.jobs.length === 0) === idle) this.#fill(slot);
+        if ((slot.jobs.length === 0) === idle) this.#fill(slot, share);
       }
     }
   }
@@ -269,9 +275,8 @@ export class WorkerSlots {
    * queue (so two jobs go to two idle workers, not both to one); marks it
    * idle when nothing is left.
    */
-  #fill(slot: Slot): void {
+  #fill(slot: Slot, share = Math.ceil(this.#queue.size / this.#slots.length)): void {
     const depth = this.#depth(slot);
-    const share = Math.ceil(this.#queue.size / this.#slots.length);
     const take = slot.jobs.length > depth / 2 || this.#stopped ? 0 : Math.min(depth - slot.jobs.length, share);
     if (take <= 0) {
       if (slot.jobs.length === 0) slot.worker?.keepAlive(false);
