@@ -82,6 +82,9 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(text).toContain("Cases 1-2 in Node and in Python");
     expect(text).toMatch(/Python 3\.\d+\.\d+\s+2 one Process per task/);
     expect(text).toMatch(/Serial, per random number: Python's loop took \d+× as long as V8's/);
+    // Python's tasks are sized from both measured costs, so that both languages' tasks take about as long
+    expect(text).toMatch(/Sizing: a short Python sum \([\d,]+ numbers, fastest of \d+ runs\) cost [\d.]+ ns per number, V8's [\d.]+ ns in case 1, so each Python task sums NUMBERS × [\d.]+ \/ [\d.]+ = [\d,]+ numbers/);
+    expect(text).toMatch(/Serial, case 1: Python [\d.]+ s against Node's [\d.]+ s: (tasks of about the same length|Python's tasks took [\d.]+× as long as Node's)/);
     expect(text).toMatch(/Python, one Process per task \(start method "(fork|spawn|forkserver)"\): \d+ workers?: /);
   });
 
@@ -113,7 +116,8 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
   test("every efficiency, balance and cost word matches the number printed beside it", () => {
     const { checked, mismatches } = wordingMismatches(visibleText(run.read(cores, NAME)));
     expect(mismatches).toEqual([]);
-    expect(checked).toBeGreaterThanOrEqual(cores === 1 ? 6 : 8);
+    // with one core every parallel case runs one worker at a time: those lines name no efficiency (describeAgainstSerial)
+    expect(checked).toBeGreaterThanOrEqual(cores === 1 ? 1 : 8);
   });
 
   test("the four cases are compared in a table and the parallel versions in a speed-up figure", () => {
@@ -155,7 +159,7 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(text).toMatch(/A Node child process started (about as fast as|\d+\.\d+× (faster|slower) than) a Python spawn/);
     expect(text).toMatch(/A bare Node process \(node -e 0\) started and exited in \d+ ms, median of \d+, against \d+ ms for a trivial child process: /);
     // the environment's certificates, only where the kernel has NODE_EXTRA_CA_CERTS (this test's own environment tells)
-    const extraCerts = /This kernel's environment sets NODE_EXTRA_CA_CERTS \(.+\)\. .* without it, a bare start took \d+ ms/;
+    const extraCerts = /Aside, about this environment, not the lesson\. This kernel's environment sets NODE_EXTRA_CA_CERTS \(.+\)\. .* without it, a bare start took \d+ ms/;
     if (process.env.NODE_EXTRA_CA_CERTS) expect(text).toMatch(extraCerts);
     else expect(text).not.toMatch(/NODE_EXTRA_CA_CERTS \(/);
   });
@@ -165,14 +169,18 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(text).toMatch(/On this job, threads were (about as fast as|\d+\.\d+× (faster|slower) than) processes/);
     expect(text).toMatch(/Pool\.map was (about as fast as|\d+\.\d+× (faster|slower) than) the hand-made/);
     expect(text).toMatch(/Pool results: 25 of 25, in input order, all plausible: true/);
-    expect(text).toMatch(/Process \+ Queue: \d+ lines \(jobsInProcesses \d+/);
-    expect(text).toMatch(/Pool: \d+ lines \(jobsInPool\), \d+× less code/);
+    expect(text).toMatch(/Process \+ Queue: \d+ lines \(jobsInProcesses \d+, filledInputQueue \d+\), written in this notebook/);
+    expect(text).toMatch(/Pool: \d+ lines \(jobsInPool\), [\d.]+× less code written/);
+    // what the library supplies is named apart, on neither side of the count
+    expect(text).toMatch(/Not counted on either side, because kernel-helpers supplies it: .*sumRandomNumbersJob \(the job loop\) \d+, collectResults \d+/);
   });
 
   test("the exercises' solutions ran", () => {
     const text = visibleText(run.read(cores, NAME));
     expect(text).toMatch(/1,000 random orders: median \d+/);
-    expect(text).toMatch(/Measured: a random order was/);
+    // the three orders in rounds, each comparison worded from the runs' spread, then set against the predicted gap
+    expect(text).toMatch(/Measured: a random order (was .+ largest first|and largest first cannot be told apart)/);
+    expect(text).toMatch(/Predicted, these three orders finish at most [\d.]+ % apart; each order's own \d+ runs spread over up to \d+ %/);
     expect(text).toMatch(new RegExp(`close\\(\\) as the end of input: all ${cores} workers ended on their own: true; every value summed exactly once: true`));
     expect(text).toMatch(/An item of [\d,]+ bytes \(pipe: [\d,]+\): the child ended before the read/);
     expect(text).toMatch(/An item of [\d,]+ bytes \(pipe: [\d,]+\): the child waited for the read/);

@@ -161,6 +161,9 @@ describe.each(CORE_COUNTS)("notebook 03 run with CORES=%i", (cores) => {
     expect(text).toMatch(/Pool \(processes\) (is [\d.]+× (faster|slower) than|is about as fast as|and) Pool \(threads\)/);
     expect(text).toMatch(new RegExp(`Processes \\+ queues, T = \\d+: the ${gridWorkers} process\\(es\\) ran [\\d, ]+ task\\(s\\) each`));
     expect(text).toMatch(/Pool \(threads\), 1 worker: /);
+    // one worker shares nothing: its line says what going parallel cost, never an efficiency word or "the work that was shared"
+    expect(text).toMatch(/Pool \(threads\), 1 worker: [\d.]+× the serial speed[^\n]*with one worker running at a time nothing runs in parallel/);
+    expect(text).not.toMatch(/1 worker: [\d.]+× the serial speed, efficiency/);
   });
 
   test("fits Amdahl's law only with enough worker counts, and otherwise says what is needed", () => {

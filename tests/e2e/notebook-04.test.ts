@@ -74,6 +74,8 @@ describe.each(CORE_COUNTS)("notebook 04 run with CORES=%i", (cores) => {
     const measured = [...text.matchAll(/^\s*(\d+×\d+)\s+\d+\s+\d+\s+[\d.]+/gm)].map((m) => m[1]);
     expect(measured).toEqual(SPLITS[cores]);
     expect(text).toMatch(/Fastest split here: \d+×\d+; against serial, \d workers?: /);
+    // the fastest is set against the next fastest, worded from their runs (one run each at quick scale)
+    expect(text).toMatch(/Against the next fastest: \d+×\d+ (was|and \d+×\d+ cannot be told apart)/);
     expect(text).toMatch(/Most efficient split with more than one worker: \d+×\d+, efficiency \d+\.\d+ \([a-z ]+\) against 1×1/);
     expect(text).toMatch(/1×1 \(one process, a pool of one\) was (about as fast as|\d+\.\d+× (faster|slower) than) serial/);
     expect(figureTitles(notebook).some((t) => t.includes("Ways to split") && t.includes("ideal: 1×1 time / min(P×W,"))).toBe(true);
@@ -82,7 +84,9 @@ describe.each(CORE_COUNTS)("notebook 04 run with CORES=%i", (cores) => {
   test("every efficiency word matches the number printed beside it", () => {
     const { checked, mismatches } = wordingMismatches(visibleText(run.read(cores, NAME)));
     expect(mismatches).toEqual([]);
-    expect(checked).toBeGreaterThanOrEqual(3);
+    // a comparison with serial that runs one worker at a time names no efficiency (describeAgainstSerial): with one core
+    // every one; with two, the fastest split's line when 1×1 wins, so only the nested run and the most efficient split are sure
+    expect(checked).toBeGreaterThanOrEqual(cores === 1 ? 1 : 2);
   });
 
   test("Python refuses a pool inside a pool worker (measured live); Node runs one on both backends", () => {
@@ -96,6 +100,7 @@ describe.each(CORE_COUNTS)("notebook 04 run with CORES=%i", (cores) => {
   test("the exercises' solutions ran", () => {
     const text = visibleText(run.read(cores, NAME));
     expect([...text.matchAll(/The original's way, run \d: [\d.]+ s for [\d,]+ random numbers/g)]).toHaveLength(2);
+    expect(text).toMatch(/Run 2 did [\d.]+× the work of run 1, in [\d.]+× its time: (the time (followed|hardly followed) the work|the two draws happened to give about the same work)/);
     expect(text).toMatch(new RegExp(`A flat pool of ${cores} workers over 16 sub-tasks: [\\d.]+ s, (about as fast as|\\d+\\.\\d+× (faster|slower) than) the fastest split`));
     expect(text).toMatch(/Pools of process workers: [\d.]+ s, (about as fast as|\d+\.\d+× (faster|slower) than) pools of thread workers/);
   });

@@ -58,6 +58,37 @@ export function describeSpeedup(serialMs: number, parallelMs: number, workers: n
 }
 
 /**
+ * {@link describeSpeedup} for any number of workers: from two on, the same
+ * sentence; a run with one worker at a time gets words of its own, because
+ * nothing in it runs in parallel, so its efficiency (equal to its speed-up)
+ * measures only what going parallel costs, and "the work that was shared"
+ * does not apply. Pass the workers that could run at once, as for
+ * describeSpeedup.
+ *
+ * @param serialMs - the serial time (same work).
+ * @param parallelMs - the time with workers.
+ * @param workers - how many of them could run at once.
+ * @example describeAgainstSerial(170, 221, 1) // "1 worker: 0.77× the serial speed. With one worker running at a time ..."
+ */
+export function describeAgainstSerial(serialMs: number, parallelMs: number, workers: number): string {
+  if (workers !== 1) return describeSpeedup(serialMs, parallelMs, workers);
+  const s = speedup(serialMs, parallelMs);
+  const base = `1 worker: ${s.toFixed(2)}× the serial speed`;
+  const alone = "with one worker running at a time nothing runs in parallel";
+  if (s > 1 + SAME_TIME) {
+    return (
+      `${base}: faster than serial, although ${alone}, so the gain cannot come from the worker: the usual causes are noise in the serial ` +
+      "runs, or the serial run paying costs (compilation, caches) that the worker had already paid."
+    );
+  }
+  if (s >= 1 - SAME_TIME) return `${base}, about the same: ${alone}, and the costs of going parallel were small next to the work.`;
+  return (
+    `${base}: ${alone}, so the run can at best match serial: it does the same work plus the costs of going parallel ` +
+    `(starting workers, sending tasks and results). It took ${(1 / s).toFixed(2)}× as long.`
+  );
+}
+
+/**
  * "about the same as", or "1.5× faster than" / "2.0× slower than": how
  * `otherMs` compares with `referenceMs`, ready to sit between two names.
  *
