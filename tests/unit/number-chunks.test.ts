@@ -11,7 +11,7 @@ import { allNumbers, packNumbers, toNumberArray, unpackNumbers } from "../../ker
 import { rejectionOf } from "../test-helpers";
 
 const backends: Backend[] = ["thread", "process"];
-const EDGE = [0, -0, 1.5, -2, NaN, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER + 2, 2 ** -1074];
+const EDGE = [0, -0, 1.5, -2, NaN, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER + 2, 2 ** -1074, 2 ** 31, -(2 ** 31), 2 ** 30, -0.5, 30_000_000];
 
 afterAll(async () => {
   const leaked = liveResourceCount(); // each table row's pool lives for its describe block only

@@ -97,7 +97,7 @@ async function runNumbers(spec: TaskSpec, wire: unknown): Promise<{ results: unk
   const items = unpackNumbers(wire)!;
   const out = new Float64Array(items.length);
   for (let i = 0; i < items.length; i++) {
-    let result = task(items[i]);
+    let result = task(asSmallInteger(items[i]!));
     if (isThenable(result)) result = await result;
     if (typeof result === "number") {
       out[i] = result;
@@ -107,7 +107,7 @@ async function runNumbers(spec: TaskSpec, wire: unknown): Promise<{ results: unk
     const results: unknown[] = toNumberArray(out.subarray(0, i));
     let jsonSafe = keepResult(results, result, i, items.length);
     for (let k = i + 1; k < items.length; k++) {
-      let next = task(items[k]);
+      let next = task(asSmallInteger(items[k]!));
       if (isThenable(next)) next = await next;
       if (!keepResult(results, next, k, items.length)) jsonSafe = false;
     }
@@ -115,6 +115,19 @@ async function runNumbers(spec: TaskSpec, wire: unknown): Promise<{ results: unk
   }
   const { wire: back, transfer } = packNumbers(out, !inChildProcess);
   return { results: back, ...(transfer ? { transfer } : {}) };
+}
+
+/**
+ * A number read from the chunk's Float64Array, as the task would have got it
+ * from a list: an integer that fits in 32 bits as an integer. V8 holds a
+ * value read from a Float64Array as a double, and a task's loop bounded by a
+ * double (`for (n = 0; n < terms; n++)`) ran 20 % slower than the same loop
+ * bounded by an integer (leibnizPi, 30 million terms: 50 against 42 ms). The
+ * value is the same number; -0, fractions and large values are left as they are.
+ */
+function asSmallInteger(x: number): number {
+  const i = x | 0;
+  return i === x && (i !== 0 || 1 / x > 0) ? i : x;
 }
 
 /** True for a promise (or any thenable): only those are awaited, as a microtask per item is a large share of a trivial task. */
