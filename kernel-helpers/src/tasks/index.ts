@@ -8,7 +8,7 @@ import { leibnizPi, leibnizPiArrays, leibnizPiById } from "./leibniz";
 import { integratePolynomial } from "./integrate";
 import { monteCarloPi, sumRandomNumbers } from "./random";
 import { echo, sleep, spin, whoAmI } from "./trivial";
-import { leibnizPiTensor } from "../notebook/vectorised";
+import { leibnizPiTensor } from "./vectorised";
 import { incrementCounter, incrementSharedCounter, lucasSequenceWorker, managerWrites } from "./shared";
 import { registerNamedTasks } from "../transport/task-spec";
 import { monteCarloPiJob, nestedPoolJob, poolInsidePoolWorker, sumRandomNumbersJob, sumRandomNumbersToQueue, sumRandomNumbersTraced } from "./jobs";

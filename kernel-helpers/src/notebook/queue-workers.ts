@@ -3,13 +3,13 @@
  * that notebook 02 writes out by hand to teach it, for the notebooks that
  * use the pattern rather than teach it.
  */
-import { Process, type ModuleTarget } from "./process";
-import { collectResults } from "./collect-results";
-import { Queue } from "./queue";
+import { Process, type ModuleTarget } from "../primitives/process";
+import { collectResults } from "../primitives/collect-results";
+import { Queue } from "../primitives/queue";
 import { progress } from "../measuring/progress";
-import type { Backend } from "./pool";
+import type { Backend } from "../primitives/pool";
 import type { TaskName } from "../tasks";
-import { checkInteger } from "./validate";
+import { checkInteger } from "../primitives/validate";
 
 /** Options of {@link runQueueWorkers}. */
 export interface QueueWorkersOptions<I, R> {
