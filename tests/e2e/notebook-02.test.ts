@@ -167,7 +167,7 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
   test("compares threads and processes, and a Pool with the hand-made processes", () => {
     const text = visibleText(run.read(cores, NAME));
     expect(text).toMatch(/On this job, threads were (about as fast as|\d+\.\d+× (faster|slower) than) processes/);
-    expect(text).toMatch(/Pool\.map was (about as fast as|\d+\.\d+× (faster|slower) than) the hand-made/);
+    expect(text).toMatch(/Pool\.map (was (about as fast as|\d+\.\d+× (faster|slower) than) the hand-made|and the hand-made \w+ of case 4 cannot be told apart: their runs overlap)/);
     expect(text).toMatch(/Pool results: 25 of 25, in input order, all plausible: true/);
     expect(text).toMatch(/Process \+ Queue: \d+ lines \(jobsInProcesses \d+, filledInputQueue \d+\), written in this notebook/);
     expect(text).toMatch(/Pool: \d+ lines \(jobsInPool\), [\d.]+× less code written/);
