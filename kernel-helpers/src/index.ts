@@ -114,6 +114,7 @@ export type { MoveTiming, MoveOptions, RawMove } from "./notebook/data-moving";
 export { breakEven, breakEvenFigure, beyondIdeal } from "./notebook/break-even";
 export type { WorkPoint, BreakEven } from "./notebook/break-even";
 export { measureCpu, accountSpeedup, explainSpeedup, speedupBars, MIN_ACCOUNTED_MS } from "./measuring/speedup-report";
+export { measureCpuInTurns } from "./measuring/in-turns";
 export type { CpuTiming, CpuSamples, SpeedupAccount, SpeedupGroup } from "./measuring/speedup-report";
 export { splitError, agreeingDigits } from "./notebook/precision";
 export type { ErrorParts } from "./notebook/precision";

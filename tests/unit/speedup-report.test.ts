@@ -2,7 +2,7 @@
  * speedup-report: where a speed-up came from (utilization, CPU inflation, serial busy cores) checked against
  * hand-computed values, the sentence chosen from them, measureCpu's runs, and the speed-up figure.
  */
-import { accountSpeedup, explainSpeedup, measureCpu, MIN_ACCOUNTED_MS, speedupBars, type CpuSamples } from "kernel-helpers";
+import { accountSpeedup, explainSpeedup, measureCpu, measureCpuInTurns, MIN_ACCOUNTED_MS, speedupBars, type CpuSamples } from "kernel-helpers";
 
 const runs = (wallMs: number, cpuMs: number | null, otherCores: number | null = 0): CpuSamples => ({
   samplesMs: [wallMs, wallMs, wallMs],
@@ -94,6 +94,32 @@ describe("measureCpu", () => {
 
   test("rejects a bad repeat count, naming it", async () => {
     await expect(measureCpu("test", () => 1, { repeats: 0 })).rejects.toThrow(/`repeats`/);
+  });
+});
+
+describe("measureCpuInTurns", () => {
+  test("warms each case up, then runs every case once per round in a rotating order, with each case's CPU readings", async () => {
+    const order: string[] = [];
+    const cases = ["a", "b", "c"].map((name) => [name, () => order.push(name)] as const);
+    const [a, b, c] = await measureCpuInTurns(cases, { repeats: 3, warmup: 1 });
+    expect(order).toEqual(["a", "b", "c", "a", "b", "c", "b", "c", "a", "c", "a", "b"]);
+    for (const t of [a!, b!, c!]) {
+      expect(t.samplesMs).toHaveLength(3);
+      expect(t.cpuMs).toHaveLength(3);
+      expect(t.otherCores).toHaveLength(3);
+      expect(t.medianMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(a!.value).toBe(11); // a's last run was the 11th push (warm-ups, then rounds a b c, b c a, c a b)
+  });
+
+  test("refuses no cases, a run that is not a function, or a misspelt option, naming it, before running anything", async () => {
+    let calls = 0;
+    const run = (): number => ++calls;
+    await expect(measureCpuInTurns([], {})).rejects.toThrow(/`cases`/);
+    await expect(measureCpuInTurns([["x", 5 as never]])).rejects.toThrow(/`cases`/);
+    await expect(measureCpuInTurns([["x", run]], { repeat: 2 } as never)).rejects.toThrow(/Unknown option `repeat` of `measureCpuInTurns`/);
+    await expect(measureCpuInTurns([["x", run]], { repeats: 0 })).rejects.toThrow(/`repeats`/);
+    expect(calls).toBe(0);
   });
 });
 

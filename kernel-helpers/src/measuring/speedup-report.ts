@@ -29,6 +29,21 @@ export interface CpuTiming<T> extends RepeatedTiming<T> {
 }
 
 /**
+ * One run of `run`: its value, its wall time, and (read outside the timed
+ * window) the CPU time this process tree used and the cores other processes
+ * kept busy meanwhile (null without Linux /proc). Used by
+ * {@link measureCpu} and measureCpuInTurns (in-turns.ts).
+ */
+export async function runWithCpu<T>(run: () => T | Promise<T>): Promise<{ value: T; ms: number; cpuMs: number | null; otherCores: number | null }> {
+  const before = cpuSnapshot();
+  const start = performance.now();
+  const value = await run();
+  const ms = performance.now() - start;
+  const after = cpuSnapshot();
+  return { value, ms, cpuMs: ownCpuMs(before, after), otherCores: otherCores(before, after) };
+}
+
+/**
  * Like `measure` (same progress line, same warm-up rule: `warmup` untimed
  * runs first, default 1), and also records the CPU time this process tree
  * used in each timed run and how busy other processes kept the machine.
@@ -44,14 +59,11 @@ export async function measureCpu<T>(label: string, run: () => T | Promise<T>, op
   const others: (number | null)[] = [];
   // measure() times this wrapper; the sample kept is the inner time, without the /proc readings around it
   const timing = await measure(label, async () => {
-    const before = cpuSnapshot();
-    const start = performance.now();
-    const value = await run();
-    innerMs.push(performance.now() - start);
-    const after = cpuSnapshot();
-    cpuMs.push(ownCpuMs(before, after));
-    others.push(otherCores(before, after));
-    return value;
+    const one = await runWithCpu(run);
+    innerMs.push(one.ms);
+    cpuMs.push(one.cpuMs);
+    others.push(one.otherCores);
+    return one.value;
   }, options);
   const timed = timing.samplesMs.length; // the last runs; the first were the warm-up
   const samplesMs = innerMs.slice(-timed);
