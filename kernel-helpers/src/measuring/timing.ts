@@ -1,8 +1,7 @@
 /** Timing helpers: one run, or repeated runs summarised by their median. */
 import { summarize, type TimingSummary } from "./stats";
-import { checkInteger, describeValue } from "../primitives/validate";
+import { checkFunction, checkInteger } from "../primitives/validate";
 import { checkKnownOptions } from "../primitives/known-options";
-import { InvalidOptionError } from "../primitives/errors";
 import { progress } from "./progress";
 
 /** A value with the time it took, from {@link time}. */
@@ -47,9 +46,7 @@ export interface RepeatedTiming<T> extends TimingSummary {
  */
 export async function timeRepeated<T>(fn: () => T | Promise<T>, options: RepeatOptions = {}): Promise<RepeatedTiming<T>> {
   checkKnownOptions(options, ["repeats", "warmup", "onRun"], "`timeRepeated`");
-  if (options.onRun !== undefined && typeof options.onRun !== "function") {
-    throw new InvalidOptionError("`onRun`", `Expected \`onRun\` of \`timeRepeated\` to be a function (run, repeats, elapsedMs) => void, got ${describeValue(options.onRun)}.`);
-  }
+  if (options.onRun !== undefined) checkFunction("`onRun`", options.onRun, "`timeRepeated`");
   const repeats = checkInteger("`repeats`", options.repeats ?? 5, { min: 1, max: 100_000 });
   const warmup = checkInteger("`warmup`", options.warmup ?? 1, { min: 0, max: 100_000 });
   for (let i = 0; i < warmup; i++) await fn();

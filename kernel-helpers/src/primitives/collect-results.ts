@@ -4,9 +4,8 @@
  */
 import type { Process, ProcessFailedError } from "./process";
 import { ownerSide, type Queue } from "./queue";
-import { checkInteger, describeValue } from "./validate";
+import { checkFunction, checkInteger } from "./validate";
 import { checkKnownOptions } from "./known-options";
-import { InvalidOptionError } from "./errors";
 
 /** Options of {@link collectResults}. */
 export interface CollectOptions<T> {
@@ -34,9 +33,7 @@ export async function collectResults<T>(
 ): Promise<T[]> {
   checkInteger("`count`", count, { min: 0 });
   checkKnownOptions(options, ["timeoutMs", "onResult"], "`collectResults`");
-  if (options.onResult !== undefined && typeof options.onResult !== "function") {
-    throw new InvalidOptionError("`onResult`", `Expected \`onResult\` of \`collectResults\` to be a function (item, received) => void, got ${describeValue(options.onResult)}.`);
-  }
+  if (options.onResult !== undefined) checkFunction("`onResult`", options.onResult, "`collectResults`");
   // the first worker failure, and how it interrupts a get that waits (one watcher per worker, not one per item)
   let failed: { error: unknown } | undefined;
   let interrupt: ((error: unknown) => void) | undefined;

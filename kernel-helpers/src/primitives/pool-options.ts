@@ -6,7 +6,8 @@
 import { InvalidOptionError } from "./errors";
 import type { TaskName, Tasks } from "../tasks";
 import type { TransferOptions } from "../transport/transfer";
-import { checkChoice, checkInteger, describeValue } from "./validate";
+import { checkChoice, checkFunction, checkInteger, describeValue } from "./validate";
+import { checkKnownOptions } from "./known-options";
 
 /** Where pool workers run: `"thread"` (worker_threads, one process) or `"process"` (child_process.fork). */
 export type Backend = "thread" | "process";
@@ -128,52 +129,6 @@ const APPLY_KEYS = ["transfer", "signal"] as const;
 const MAP_KEYS = [...APPLY_KEYS, "chunkSize", "onProgress"] as const;
 const IMAP_KEYS = [...MAP_KEYS, "lookAhead"] as const;
 
-/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-/** The known option closest to `key`, if it is close enough to be a typo of it. */
-export function closestOption(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of known) {
-    const distance = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, name);
-    if (distance < bestDistance) (best = name), (bestDistance = distance);
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-/**
- * Returns `options` as a record (an empty one for `undefined`), after
- * checking that it is an object whose keys are all in `known`.
- * @param of - what the options belong to, for messages: "`new Pool`", "`pool.map`".
- * @throws InvalidOptionError naming the unknown option and the closest known one.
- */
-export function checkOptionNames(options: unknown, known: readonly string[], of: string): Record<string, unknown> {
-  if (options === undefined) return {};
-  const list = known.map((k) => `\`${k}\``).join(", ");
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError("`options`", `Expected the options of ${of} to be an object with ${list}, got ${describeValue(options)}.`);
-  }
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const guess = closestOption(key, known);
-    throw new InvalidOptionError(
-      `\`${key}\``,
-      `Unknown option \`${key}\` of ${of}${guess ? `; did you mean \`${guess}\`?` : "."} The options are ${list}.`,
-    );
-  }
-  return options as Record<string, unknown>;
-}
 
 /** True for an AbortSignal of any realm (a vm context, as under jest, has its own class). */
 function isAbortSignal(value: unknown): value is AbortSignal {
@@ -192,10 +147,6 @@ const checkSignal = (option: string, value: unknown): AbortSignal => {
   }
   return value;
 };
-const checkFunction = (option: string, value: unknown): ((...args: never[]) => unknown) => {
-  if (typeof value !== "function") throw new InvalidOptionError(option, `Expected ${option} to be a function, got ${describeValue(value)}.`);
-  return value as (...args: never[]) => unknown;
-};
 const checkBoolean = (option: string, value: unknown): boolean => {
   if (typeof value !== "boolean") throw new InvalidOptionError(option, `Expected ${option} to be true or false, got ${describeValue(value)}.`);
   return value;
@@ -213,7 +164,7 @@ export interface CheckedPoolOptions {
 
 /** Checks the options of `new Pool(...)`. @throws InvalidOptionError */
 export function checkPoolOptions(given: unknown, defaultWorkers: number): CheckedPoolOptions {
-  const options = checkOptionNames(given, POOL_KEYS, "`new Pool`");
+  const options = checkKnownOptions(given, POOL_KEYS, "`new Pool`");
   const initargs = options["initargs"] ?? [];
   if (!Array.isArray(initargs)) throw new InvalidOptionError("`initargs`", `Expected \`initargs\` to be an array of the initializer's arguments, got ${describeValue(initargs)}.`);
   if (options["initargs"] !== undefined && options["initializer"] === undefined) {
@@ -250,12 +201,12 @@ function checkApply(options: Record<string, unknown>): CheckedApplyOptions {
 
 /** Checks the options of `applyAsync` or `apply`. @throws InvalidOptionError */
 export function checkApplyOptions(given: unknown, of: string): CheckedApplyOptions {
-  return checkApply(checkOptionNames(given, APPLY_KEYS, of));
+  return checkApply(checkKnownOptions(given, APPLY_KEYS, of));
 }
 
 /** Checks the options of `map`/`starmap` (`streaming` false) or `imap`/`imapUnordered` (true). @throws InvalidOptionError */
 export function checkChunkOptions(given: unknown, of: string, streaming: boolean): CheckedChunkOptions {
-  const options = checkOptionNames(given, streaming ? IMAP_KEYS : MAP_KEYS, of);
+  const options = checkKnownOptions(given, streaming ? IMAP_KEYS : MAP_KEYS, of);
   const chunkSize = optional(options, "chunkSize", positive);
   const lookAhead = optional(options, "lookAhead", positive);
   const onProgress = optional(options, "onProgress", checkFunction) as CheckedChunkOptions["onProgress"];

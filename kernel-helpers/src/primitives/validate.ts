@@ -78,3 +78,13 @@ export function parseIntegerStrict(option: string, text: string, bounds: Integer
   }
   return value;
 }
+
+/**
+ * Returns `value` if it is a function, else throws an {@link InvalidOptionError}
+ * naming `option` (and `of`, what it belongs to, when given).
+ * @example checkFunction("`onResult`", options.onResult, "`collectResults`")
+ */
+export function checkFunction(option: string, value: unknown, of?: string): (...args: never[]) => unknown {
+  if (typeof value !== "function") throw new InvalidOptionError(option, `Expected ${option}${of ? ` of ${of}` : ""} to be a function, got ${describeValue(value)}.`);
+  return value as (...args: never[]) => unknown;
+}
