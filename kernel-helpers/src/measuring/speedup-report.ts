@@ -14,7 +14,7 @@
  * efficiency = utilization / (CPU inflation × serial busy cores): exactly for
  * one pair of runs, approximately for medians.
  */
-import { cpuSnapshot, otherCores, ownCpuMs } from "./cpu";
+import { observe } from "./cpu";
 import type { Figure } from "./plot";
 import { median, parallelEfficiency, speedup, summarize } from "./stats";
 import { measure, type MeasureOptions, type RepeatedTiming } from "./timing";
@@ -29,18 +29,18 @@ export interface CpuTiming<T> extends RepeatedTiming<T> {
 }
 
 /**
- * One run of `run`: its value, its wall time, and (read outside the timed
- * window) the CPU time this process tree used and the cores other processes
- * kept busy meanwhile (null without Linux /proc). Used by
- * {@link measureCpu} and measureCpuInTurns (in-turns.ts).
+ * One run of `run` under {@link observe}: its value, its wall time (timed
+ * inside, without the /proc readings around it), the CPU time this process
+ * tree used and the cores other processes kept busy meanwhile (null without
+ * Linux /proc). Used by {@link measureCpu} and measureCpuInTurns (in-turns.ts).
  */
 export async function runWithCpu<T>(run: () => T | Promise<T>): Promise<{ value: T; ms: number; cpuMs: number | null; otherCores: number | null }> {
-  const before = cpuSnapshot();
-  const start = performance.now();
-  const value = await run();
-  const ms = performance.now() - start;
-  const after = cpuSnapshot();
-  return { value, ms, cpuMs: ownCpuMs(before, after), otherCores: otherCores(before, after) };
+  const observed = await observe(async () => {
+    const start = performance.now();
+    const value = await run();
+    return { value, ms: performance.now() - start };
+  });
+  return { ...observed.value, cpuMs: observed.ownCpuMs, otherCores: observed.otherCores };
 }
 
 /**
