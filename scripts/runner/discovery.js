@@ -84,6 +84,15 @@ function kernelBinary(file) {
   }
 }
 
+/** @returns {boolean} whether tslab's kernel server carries the project's patch (false when tslab is missing) */
+function tslabPatched() {
+  try {
+    return fs.readFileSync(paths.TSLAB_SERVER_JS, 'utf8').includes(paths.TSLAB_PATCH_MARKER);
+  } catch {
+    return false;
+  }
+}
+
 /** @returns {string | null} Debian's Chromium, or $CHROMIUM_PATH, when it exists */
 function findBrowser() {
   const candidates = [process.env.CHROMIUM_PATH, ...paths.CHROMIUM_PATHS];
@@ -244,6 +253,7 @@ module.exports = {
   kernelBinary,
   findBrowser,
   inspectProject,
+  tslabPatched,
   findJupyterCandidates,
   firstComplete,
   missingModules,

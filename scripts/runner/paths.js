@@ -35,6 +35,13 @@ module.exports = {
   TSLAB_BIN: path.join(NODE_MODULES, '.bin', 'tslab'),
   /** tslab's CLI script, run with this very node for `tslab install`. */
   TSLAB_CLI: path.join(NODE_MODULES, 'tslab', 'bin', 'tslab'),
+  /**
+   * tslab's kernel server, which patches/tslab+1.0.22.patch (applied by patch-package on npm
+   * install) changes to bind its sockets before using them; the patch leaves this marker in it.
+   */
+  TSLAB_SERVER_JS: path.join(NODE_MODULES, 'tslab', 'dist', 'jupyter.js'),
+  TSLAB_PATCH_MARKER: 'patches/tslab+1.0.22.patch',
+  PATCH_PACKAGE_CLI: path.join(NODE_MODULES, 'patch-package', 'index.js'),
   REQUIRED_NPM: ['tslab', 'workerpool', 'kernel-helpers'],
   REQUIRED_PY: ['nbclient', 'nbformat', 'nbconvert', 'jupyter_client', 'IPython'],
   PIP_PACKAGES: ['notebook', 'nbconvert', 'nbclient'],

@@ -3,7 +3,8 @@
  * The set-up (idempotent, about a second when everything is in place): finds
  * what is there (discovery.js), decides the steps (setup-plan.js), and carries
  * them out, saying what it does at each one:
- *   a. npm packages (npm ci / npm install when tslab, workerpool or kernel-helpers is missing)
+ *   a. npm packages (npm ci / npm install when tslab, workerpool or kernel-helpers is missing),
+ *      and tslab's start-up fix (patches/, applied by patch-package on install; here if it was not)
  *   b. kernel-helpers build (tsc -b, incremental)
  *   c. a Jupyter whose Python imports nbclient, nbformat, nbconvert, jupyter_client, IPython;
  *      when missing: pip into the Python of a `jupyter` found on PATH (only if its package
@@ -67,6 +68,7 @@ async function setup(opts, children) {
 
   if (plan.npmInstall) await installNpmPackages(children, plan.npmInstall);
   else ok('npm packages present');
+  await ensureTslabPatch(children);
   /** @type {unknown} */
   let buildError = null;
   if (plan.build) {
@@ -104,6 +106,30 @@ async function installNpmPackages(children, { command, missing }) {
   const still = discovery.inspectProject().missingNpm;
   if (still.length) throw new SetupError(`npm ${command} finished but ${still.join(', ')} is still missing from node_modules`);
   ok(`npm packages installed (${secs(r.ms)})`);
+}
+
+/**
+ * Makes sure tslab's kernel binds its sockets before it uses them (patches/tslab+1.0.22.patch).
+ * `npm install` applies the patch through the postinstall script; this covers an install that ran
+ * no scripts (`--ignore-scripts`). Unpatched, a kernel sometimes never answers: zeromq refuses to
+ * send or receive on a socket whose bind is still in progress, which ends tslab's shell loop.
+ * @param {ChildProcesses} children
+ */
+async function ensureTslabPatch(children) {
+  const patch = paths.TSLAB_PATCH_MARKER;
+  if (discovery.tslabPatched()) {
+    ok(`tslab kernel start-up fix applied (${patch})`);
+    return;
+  }
+  if (!fs.existsSync(paths.PATCH_PACKAGE_CLI)) throw new SetupError(`${rel(paths.PATCH_PACKAGE_CLI)} is missing: run npm install`);
+  step(`applying ${patch} (tslab's kernel binds its sockets before it uses them)`);
+  const r = await children.run(process.execPath, [paths.PATCH_PACKAGE_CLI], { output: 'capture' });
+  children.throwIfStopped();
+  if (!succeeded(r) || !discovery.tslabPatched()) {
+    console.log(indent(r.stdout + r.stderr));
+    throw new SetupError(`patch-package could not apply ${patch} to ${rel(paths.TSLAB_SERVER_JS)} (${describeFailure(r)})`);
+  }
+  ok(`tslab kernel start-up fix applied (${secs(r.ms)})`);
 }
 
 /** @param {ChildProcesses} children @returns {Promise<RunResult>} `tsc -b kernel-helpers`, output captured */
