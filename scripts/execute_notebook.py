@@ -25,6 +25,9 @@ Needs only the standard library plus nbclient and nbformat (Python 3.9+).
   "interrupted", "cell": N, "cells": total, "ename", "evalue", "traceback"},
   with scripts/lib/result_file.py's write_result (atomic, checked; read it with
   scripts/lib/result-file.js's readResultFile).
+* The kernel listens on Unix socket files in a folder made for it (mode 0700),
+  not on TCP ports that another process could take before it binds them
+  (scripts/lib/kernel_address.py); TCP where there are no Unix sockets.
 * The kernel never shares our stdout/stderr: it writes to ``--kernel-log FILE``
   (default: OUT with ``.kernel.log`` for ``.ipynb``), started afresh each run.
   A kernel (Node) holding our stdout pipe would switch it to non-blocking mode,
@@ -46,6 +49,7 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from result_file import ResultWriteError, child_stdio, write_result  # noqa: E402
+from kernel_address import private_kernel_address  # noqa: E402
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 HANDLED_SIGNALS = tuple(
@@ -123,10 +127,13 @@ class Reporter:
         self.close_line("%.1f s%s" % (time.monotonic() - self.started, status))
 
 
-def make_client(nb, args, reporter):
+def make_client(nb, args, reporter, address):
+    """`address`: the kernel's transport and ip (kernel_address.py), as KernelManager config."""
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     kwargs = dict(
+        config=Config({"KernelManager": address}),
         kernel_name=args.kernel,
         timeout=args.timeout if args.timeout > 0 else None,
         startup_timeout=args.startup_timeout,
@@ -314,7 +321,9 @@ def main(argv=None):
             if not cell.get("id") and hasattr(nbbase, "random_cell_id"):
                 cell["id"] = nbbase.random_cell_id()
     reporter = Reporter(len(nb.cells))
-    client = make_client(nb, args, reporter)
+    # the kernel's sockets: files in a folder of its own, not TCP ports another process could take first
+    address, remove_address = private_kernel_address()
+    client = make_client(nb, args, reporter, address)
     state = {"signal": None, "reporter": reporter}
     status = {"status": "ok", "cell": None, "cells": len(nb.cells)}
     exc = None
@@ -329,6 +338,7 @@ def main(argv=None):
         exc = e
     finally:
         kernel_stdio["stdout"].close()  # the kernel holds its own copy while it runs
+        remove_address()
     # The kernel is gone now; let nothing interrupt writing the (partial) notebook.
     for sig in HANDLED_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)

@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import path from "node:path";
 import { jupyterPath, jupyterPython } from "./notebook-helpers";
 
 /** Options of {@link startNotebookServer}. */
@@ -55,6 +56,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The server options that give its kernels Unix socket files in `runtimeDir` instead of TCP ports
+ * (as scripts/lib/kernel_address.py does for the runner's kernels): a port that Jupyter picked
+ * can be taken by another process before the kernel binds it (CI saw "Address already in use"
+ * with two test files starting kernels at once). None when the socket paths would be too long for
+ * a Unix socket (a long $TMPDIR): the kernels then use TCP, as a user's server does.
+ */
+export function kernelTransportArgs(runtimeDir: string): string[] {
+  // Jupyter names them <runtime>/kernel-<36-character id>-ipc-<n>
+  const longest = path.join(runtimeDir, `kernel-${"0".repeat(36)}-ipc-99999`);
+  return process.platform !== "win32" && Buffer.byteLength(longest) <= 100 ? ["--KernelManager.transport=ipc"] : [];
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -88,6 +102,7 @@ export async function startNotebookServer(options: NotebookServerOptions): Promi
       `--NotebookApp.token=${token}`,
       `--notebook-dir=${options.notebookDir}`,
       `--NotebookApp.extra_static_paths=${JSON.stringify(options.staticDirs)}`,
+      ...kernelTransportArgs(jupyterEnv.JUPYTER_RUNTIME_DIR!),
       // notebook 6 refuses to start as root without it (CI runs as root)
       ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
     ],

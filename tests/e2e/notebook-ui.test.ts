@@ -27,7 +27,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath } from "../browser-helpers";
 import { jupyterPath, jupyterPython, repoRoot, survivors } from "../notebook-helpers";
-import { freePort } from "../jupyterlab-server";
+import { freePort, kernelTransportArgs } from "../jupyterlab-server";
 
 const NOTEBOOK = "01-pool.ipynb";
 const RUN_TIMEOUT_MS = 180_000;
@@ -88,6 +88,7 @@ beforeAll(async () => {
       "--port-retries=0",
       `--NotebookApp.token=${token}`,
       `--notebook-dir=${notebookDir}`,
+      ...kernelTransportArgs(path.join(workDir, "runtime")),
       // notebook 6 refuses to start as root without it (this machine runs the tests as root)
       ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
     ],
