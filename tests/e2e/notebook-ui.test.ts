@@ -20,111 +20,40 @@
  *   .output_area .output_error (error outputs), .output_stderr (stderr streams; tslab prints errors there)
  *   .kh-plotly-figure (kernel-helpers' figure div) and .plot-container.plotly (what plotly.js draws in it)
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath } from "../browser-helpers";
-import { jupyterPath, jupyterPython, repoRoot, survivors } from "../notebook-helpers";
-import { freePort, kernelTransportArgs } from "../jupyterlab-server";
+import { repoRoot, survivors } from "../notebook-helpers";
+import { startNotebookServer, type NotebookServer } from "../jupyterlab-server";
 
 const NOTEBOOK = "01-pool.ipynb";
 const RUN_TIMEOUT_MS = 180_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 const marker = randomBytes(8).toString("hex");
-const token = randomBytes(24).toString("hex");
 const workDir = path.join(repoRoot, "results", `ui-test-${randomBytes(6).toString("hex")}`);
 const notebookDir = path.join(workDir, "notebooks");
-let port = 0;
-let server: ChildProcess | undefined;
-let serverExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-let serverOutput = "";
+let server: NotebookServer | undefined;
 let browser: Browser | undefined;
 let page: Page | undefined;
 const pageErrors: string[] = [];
 const blockedRequests: string[] = [];
 
-const api = (route: string) => `http://127.0.0.1:${port}${route}${route.includes("?") ? "&" : "?"}token=${token}`;
-const serverLog = () => `\n--- server output (last 4000 characters)\n${serverOutput.slice(-4000)}`;
-
-/** True while the server process has not exited. */
-const serverRunning = () => server !== undefined && server.exitCode === null && server.signalCode === null;
-
-/** Stops the server's process group (SIGTERM: notebook 6 shuts its kernels down and exits without asking) and waits. */
-async function stopServer(timeoutMs = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null } | "timeout"> {
-  if (!server || !serverExit) return "timeout";
-  if (serverRunning()) {
-    try {
-      process.kill(-server.pid!, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
-  try {
-    return await Promise.race([serverExit, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const serverLog = () => server?.log() ?? "";
 
 beforeAll(async () => {
   fs.mkdirSync(notebookDir, { recursive: true });
   fs.copyFileSync(path.join(repoRoot, "notebooks", NOTEBOOK), path.join(notebookDir, NOTEBOOK));
-  port = await freePort();
-  const python = jupyterPython();
-  server = spawn(
-    python,
-    [
-      "-m", "notebook",
-      "--no-browser",
-      "--ip=127.0.0.1",
-      `--port=${port}`,
-      "--port-retries=0",
-      `--NotebookApp.token=${token}`,
-      `--notebook-dir=${notebookDir}`,
-      ...kernelTransportArgs(path.join(workDir, "runtime")),
-      // notebook 6 refuses to start as root without it (this machine runs the tests as root)
-      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-    ],
-    {
-      cwd: workDir,
-      detached: true, // its own process group, so it can be signalled as a whole
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        JUPYTER_PATH: jupyterPath(),
-        // server state (nbserver-*.json, cookie secret, kernel connection files) stays in the test folder
-        JUPYTER_RUNTIME_DIR: path.join(workDir, "runtime"),
-        RESULTS_DIR: path.join(workDir, "results"),
-        SCALE: "quick",
-        CORES: "1",
-        KH_TEST_MARKER: marker,
-      },
-    },
-  );
-  serverExit = new Promise((resolve) => server!.on("exit", (code, signal) => resolve({ code, signal })));
-  server.stdout!.on("data", (chunk: Buffer) => (serverOutput += chunk.toString()));
-  server.stderr!.on("data", (chunk: Buffer) => (serverOutput += chunk.toString()));
-
-  // Wait for the server to answer.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (!serverRunning()) throw new Error(`the Notebook server (${python} -m notebook) exited with ${server.exitCode ?? server.signalCode}${serverLog()}`);
-    try {
-      const response = await fetch(api("/api"), { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the Notebook server did not answer on http://127.0.0.1:${port}/api within 30 s${serverLog()}`);
-    await sleep(250);
-  }
+  // server state (nbserver-*.json, cookie secret, kernel sockets) stays in the test folder
+  server = await startNotebookServer({
+    notebookDir,
+    stateDir: workDir,
+    staticDirs: [],
+    env: { RESULTS_DIR: path.join(workDir, "results"), SCALE: "quick", CORES: "1", KH_TEST_MARKER: marker },
+  });
 
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -140,9 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Whatever happened above: close the browser, stop the server, remove the folder.
   await browser?.close().catch(() => undefined);
-  if (serverRunning()) {
-    if ((await stopServer()) === "timeout" && serverRunning()) process.kill(-server!.pid!, "SIGKILL");
-  }
+  await server?.stop();
   // Last resort, only for processes this test started (they carry its marker).
   for (const pid of survivors(marker)) {
     try {
@@ -175,7 +102,7 @@ const ran = (prompt: string) => /\[\d+\]/.test(prompt);
 test("notebook 01 runs through the classic Notebook UI (Cell > Run All): every cell runs, outputs and plots appear, no error, kernel idle", async () => {
   const p = page!;
   const started = Date.now();
-  await p.goto(`http://127.0.0.1:${port}/notebooks/${NOTEBOOK}?token=${token}`, { waitUntil: "load", timeout: 30_000 });
+  await p.goto(server!.url(`/notebooks/${NOTEBOOK}`), { waitUntil: "load", timeout: 30_000 });
   // The kernel is ready when the indicator first shows idle.
   await p.waitForSelector("#kernel_indicator_icon.kernel_idle_icon", { state: "attached", timeout: 60_000 }).catch(async (error: Error) => {
     throw new Error(`the kernel never became idle: ${error.message}; indicator: ${JSON.stringify((await runState(p)).kernel)}${serverLog()}`);
@@ -272,18 +199,18 @@ test("notebook 01 runs through the classic Notebook UI (Cell > Run All): every c
 test("shutting the kernel down (REST API) and stopping the server leaves no server, kernel or worker process", async () => {
   await browser?.close();
   browser = undefined;
-  expect(serverRunning()).toBe(true);
+  expect(server!.running()).toBe(true);
 
-  const kernels = (await (await fetch(api("/api/kernels"))).json()) as { id: string }[];
+  const kernels = await server!.api<{ id: string }[]>("/api/kernels");
   expect(kernels.length).toBe(1); // the notebook's
   for (const kernel of kernels) {
-    const response = await fetch(api(`/api/kernels/${kernel.id}`), { method: "DELETE" });
+    const response = await fetch(server!.url(`/api/kernels/${kernel.id}`), { method: "DELETE" });
     expect(response.status).toBe(204);
   }
-  expect(((await (await fetch(api("/api/kernels"))).json()) as unknown[]).length).toBe(0);
+  expect((await server!.api<unknown[]>("/api/kernels")).length).toBe(0);
 
-  const exit = await stopServer();
-  if (exit === "timeout") throw new Error(`the Notebook server did not exit within 20 s of SIGTERM${serverLog()}`);
+  const log = server!.log();
+  if ((await server!.stop()) === "killed") throw new Error(`the Notebook server did not exit within 20 s of SIGTERM${log}`);
 
   // Workers may take a moment to notice their parent is gone.
   let left = survivors(marker);
