@@ -119,9 +119,14 @@ describe("describeOverlap", () => {
     expect(describeOverlap(10, 10.2, 4, 8)).toBe("4 together took 1.02× one alone: they ran side by side (the time of one).");
   });
 
-  test("more at once than can run here is called noise", () => {
+  test("more at once than can run here: a little is noise, much means one alone was timed slow", () => {
     expect(describeOverlap(185, 195, 2, 1)).toBe(
-      "2 together took 1.05× one alone: 1.90 at a time on average, more than the 1 that can run at once here: noise in the runs (see the machine check).",
+      "2 together took 1.05× one alone: 1.90 at a time on average by these times, more than the 1 that can run at once here: " +
+        "one alone was timed slower than these ran (a cold first run, or noise; see the machine check).",
+    );
+    // 4 x 37.1 / 69 = 2.15 at once where 2 can run: within the margin
+    expect(describeOverlap(37.1, 69, 4, 2)).toBe(
+      "4 together took 1.86× one alone: they ran as many at once as can run here (2; the times give 2.15, a little more than can be: noise).",
     );
     expect(describeOverlap(100, 200, 2, 1)).toMatch(/one after the other \(the sum of their times\)\.$/);
   });

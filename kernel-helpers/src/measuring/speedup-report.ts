@@ -6,8 +6,9 @@
  * - utilization: how busy the workers' cores were during the parallel runs,
  *   parallel CPU time / (workers × parallel wall time); below 1 when cores sat idle;
  * - CPU inflation: parallel CPU time / serial CPU time for the same work; above
- *   1 when each core computed more slowly while all were busy, below 1 when the
- *   serial runs paid something the parallel ones did not;
+ *   1 when the parallel runs paid for their machinery (starting workers,
+ *   messages) or each core computed more slowly while all were busy, below 1
+ *   when the serial runs paid something the parallel ones did not;
  * - serial busy cores: serial CPU time / serial wall time; below 1 when the
  *   serial runs did not get a whole core.
  *
@@ -173,8 +174,9 @@ function losses(a: SpeedupAccount): string[] {
   }
   if (a.cpuInflation !== null && a.cpuInflation > 1.1) {
     found.push(
-      `each core computed more slowly with all of them busy (${two(a.cpuInflation)}× the serial CPU time for the same work: ` +
-        "shared caches and memory bandwidth, SMT siblings, lower turbo clocks, or a busy host)",
+      `the parallel runs used ${two(a.cpuInflation)}× the serial CPU time for the same work: CPU spent on the parallel ` +
+        "machinery itself (starting workers, passing messages), or cores computing more slowly with all of them busy " +
+        "(shared caches and memory bandwidth, lower turbo clocks, SMT siblings where two share a physical core, a busy host)",
     );
   }
   if (a.parallelOtherCores !== null && a.parallelOtherCores > 0.1) {

@@ -164,8 +164,8 @@ export const OVERLAP_MARGIN = 0.1;
  * `min(count, maxAtOnce)`, they ran as many at once as can run here (all of
  * them side by side when the limit is `count`); in between they partly
  * overlapped, and the sentence names the limit they fell short of. More at
- * once than the limit (the workers or cores that exist) cannot be, and is
- * called noise.
+ * once than the limit (the workers or cores that exist) cannot be: a little
+ * more is called noise, much more a sign that one alone was timed slow.
  *
  * @param maxAtOnce - how many of the jobs can run at the same time here. Default `count`.
  * @example describeOverlap(100, 198, 2) // "2 together took 1.98× one alone: they ran one after the other (the sum of their times)."
@@ -177,7 +177,8 @@ export function describeOverlap(oneMs: number, togetherMs: number, count: number
   const limit = Math.min(count, maxAtOnce);
   const how =
     atOnce > limit * (1 + OVERLAP_MARGIN)
-      ? `${atOnce.toFixed(2)} at a time on average, more than the ${limit} that can run at once here: noise in the runs (see the machine check)`
+      ? `${atOnce.toFixed(2)} at a time on average by these times, more than the ${limit} that can run at once here: ` +
+        "one alone was timed slower than these ran (a cold first run, or noise; see the machine check)"
       : atOnce < 1 - OVERLAP_MARGIN
         ? "they ran one after the other, and more slowly than alone"
         : atOnce <= 1 + OVERLAP_MARGIN
@@ -185,7 +186,9 @@ export function describeOverlap(oneMs: number, togetherMs: number, count: number
           : atOnce >= limit * (1 - OVERLAP_MARGIN)
             ? limit === count
               ? "they ran side by side (the time of one)"
-              : `they ran ${atOnce.toFixed(2)} at a time on average, as many at once as can run here (${limit})`
+              : atOnce > limit
+                ? `they ran as many at once as can run here (${limit}; the times give ${atOnce.toFixed(2)}, a little more than can be: noise)`
+                : `they ran ${atOnce.toFixed(2)} at a time on average, as many at once as can run here (${limit})`
             : `they partly overlapped (${atOnce.toFixed(2)} at a time on average, where ${limit} can run at once here)`;
   return `${count} together took ${ratio.toFixed(2)}× one alone: ${how}.`;
 }
