@@ -67,7 +67,9 @@ describe.each(CORE_COUNTS)("notebook 05 run with CORES=%i", (cores) => {
     const rows = [...text().matchAll(/^\s*(manager get \+ set|manager update\(key, fn\)|shared memory, counter\[0\]\+\+|shared memory, Atomics\.add)\s+(\d+)\s/gm)];
     expect(rows.map((r) => r[1])).toEqual(expect.arrayContaining(["manager get + set", "manager update(key, fn)", "shared memory, counter[0]++", "shared memory, Atomics.add"]));
     for (const row of rows) expect(Number(row[2])).toBe(workers);
-    expect(text()).toMatch(new RegExp(`Per increment, with the same ${workers} workers: Atomics\\.add was [\\d.]+× (faster|slower) than the manager's update`));
+    expect(text()).toMatch(new RegExp(`Per increment, with the same ${workers} workers: Atomics\\.add was about [\\d,.]+× (faster|slower) than the manager's update\\(key, fn\\) ` +
+      "\\([\\d,.]+× to [\\d,.]+× over every pairing of the runs\\)"));
+    expect(text()).toMatch(/Time for the same [\d,]+ increments: (update\(key, fn\) was .+ get \+ set \(medians|update\(key, fn\) and get \+ set cannot be told apart)/);
     expect(text()).toMatch(new RegExp(`With the same ${workers} threads, Atomics\\.add was `));
   });
 
@@ -75,6 +77,19 @@ describe.each(CORE_COUNTS)("notebook 05 run with CORES=%i", (cores) => {
     expect(text()).toMatch(/Python [\d.]+ Manager\(\)\.dict\(\), from the main process, one write per message\s+[\d.]+/);
     expect(text()).toMatch(/Node Manager, from a process worker, one write per message\s+[\d.]+/);
     expect(text()).toMatch(/One write per message, from a process \(as in Python\): ours was /);
+  });
+
+  test("exercise 2's conclusion follows the runs: a step below 1 in every pairing is called a loss, never noise", () => {
+    const steps = /Each tenfold step, its gain \(from the lowest to the highest over every pairing of runs\): (.*)\.$/m.exec(text());
+    expect(steps).not.toBeNull();
+    const ranges = [...steps![1]!.matchAll(/(\d+) → (\d+): [\d.]+× \(([\d.]+)× to ([\d.]+)×\)/g)].map((m) => ({ from: Number(m[1]), to: Number(m[2]), low: Number(m[3]), high: Number(m[4]) }));
+    expect(ranges.map((r) => r.to)).toEqual([10, 100, 1000]);
+    expect(text()).toMatch(/^(Batching started to pay at [\d,]+ writes per message: the smallest batch here whose rate beat one write per message in every pairing of runs|No batch up to 1,000 writes per message beat one write per message in every pairing of runs here)/m);
+    // the first step is 10 writes per message against one: wholly below 1 is a clear loss, and said so
+    if (ranges[0]!.high < 1) expect(text()).toMatch(/^A clear loss: 10 writes per message \(/m);
+    if (ranges[0]!.low > 1) expect(text()).toMatch(/^Batching started to pay at 10 writes per message/m);
+    if (ranges.at(-1)!.low > 1) expect(text()).toMatch(/up to 1,000 writes per message the gain had not flattened here\./);
+    expect(text()).not.toMatch(/too noisy/);
   });
 
   test("shows the cost per increment as a plotly figure, and checks the machine at the start and the end", () => {
