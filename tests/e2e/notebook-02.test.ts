@@ -5,6 +5,7 @@
  * numbers, the deadlock lessons' outcomes, figures, solutions run, nothing
  * left running.
  */
+import { efficiencyWord } from "kernel-helpers";
 import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
@@ -81,7 +82,10 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     const text = visibleText(run.read(cores, NAME));
     expect(text).toContain("Cases 1-2 in Node and in Python");
     expect(text).toMatch(/Python 3\.\d+\.\d+\s+2 one Process per task/);
-    expect(text).toMatch(/Serial, per random number: Python's loop took \d+× as long as V8's/);
+    // the ratio with one decimal, from the two costs printed beside it
+    const perNumber = /Serial, per random number: Python's loop took (\d+\.\d)× as long as V8's \(([\d.]+) ns against ([\d.]+) ns\)/.exec(text);
+    expect(perNumber).not.toBeNull();
+    expect(Math.abs(Number(perNumber![1]) - Number(perNumber![2]) / Number(perNumber![3]))).toBeLessThan(0.1 + 0.01 * Number(perNumber![1]));
     // Python's tasks are sized from both measured costs, so that both languages' tasks take about as long
     expect(text).toMatch(/Sizing: a short Python sum \([\d,]+ numbers, fastest of \d+ runs\) cost [\d.]+ ns per number, V8's [\d.]+ ns in case 1, so each Python task sums NUMBERS × [\d.]+ \/ [\d.]+ = [\d,]+ numbers/);
     expect(text).toMatch(/Serial, case 1: Python [\d.]+ s against Node's [\d.]+ s: (tasks of about the same length|Python's tasks took [\d.]+× as long as Node's)/);
@@ -124,6 +128,13 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     const notebook = run.read(cores, NAME);
     const text = visibleText(notebook);
     expect(text).toMatch(/4 input queue, \d+ process(es)?, largest first/);
+    // the table's words follow its efficiencies as printed, and agree with the sentence on the same run
+    const rows = [...text.matchAll(/^\s*(\d .+?)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+(above ideal|close to ideal|good|modest|poor)$/gm)];
+    if (cores > 1) expect(rows.length).toBe(3);
+    for (const [, , efficiency, word] of rows) expect(word).toBe(efficiencyWord(Number(efficiency)));
+    const largest = rows.find(([, name]) => name!.endsWith("largest first"));
+    const sentence = /Case 4 largest first against case 3: \d+ workers?: [\d.]+× the serial speed, efficiency ([\d.]+) \(([a-z ]+)\)/.exec(text);
+    if (largest && sentence) expect([Number(largest[2]), largest[3]]).toEqual([Number(sentence[1]), sentence[2]]);
     expect(outputs(notebook).some((o) => /Plotly figure "Every parallel version against its serial case/.test(String(o.data?.["text/plain"] ?? "")))).toBe(true);
   });
 
@@ -157,6 +168,26 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(text).toMatch(/Python Process, spawn/);
     expect(text).toMatch(/Starting a child process took \d+\.\d× as long as starting a thread/);
     expect(text).toMatch(/A Node child process started (about as fast as|\d+\.\d+× (faster|slower) than) a Python spawn/);
+    // the comparison names the certificates' share of each Node start where it was measured, computed from the aside's numbers
+    const bare = /A bare Node process \(node -e 0\) started and exited in (\d+) ms, median of \d+, against (\d+) ms for a trivial child process/.exec(text);
+    const without = /without it, a bare start took (\d+) ms/.exec(text);
+    const hedge = /A Node child process started .+ a Python spawn \(here (\d+) ms of each Node start is NODE_EXTRA_CA_CERTS; without it a Node child would start in about (\d+) ms, (about as fast as|\d+\.\d+× (?:faster|slower) than) Python's spawn\)\./.exec(text);
+    if (without && Number(bare![1]) - Number(without[1]) >= 2) expect(hedge).not.toBeNull();
+    if (!without) expect(hedge).toBeNull();
+    if (hedge) {
+      expect(Math.abs(Number(hedge[1]) - (Number(bare![1]) - Number(without![1])))).toBeLessThanOrEqual(1);
+      expect(Math.abs(Number(hedge[2]) - (Number(bare![2]) - Number(hedge[1])))).toBeLessThanOrEqual(1);
+    }
+    // the trivial start's share of a task, beside what case 2 itself took more than its ideal, and the conclusion drawn from both
+    const share = /One task of case 2 is (\d+) ms of work; a trivial (process|thread), started and joined on its own, costs .+ that on top: an? [a-z]+ cost at this task size/.exec(text);
+    expect(share).not.toBeNull();
+    const paid = /Case 2 itself took (\d+) ms, (\d+) ms (more|less) than (?:one task alone|case 1 shared evenly by \d+ workers) \((\d+) ms\), starts, messages and the wait for the slowest included: (less than one trivial start, so read that start's share as an upper bound|at least one trivial start)\./.exec(text);
+    expect(paid).not.toBeNull();
+    const [tookMs, differenceMs, idealMs] = [Number(paid![1]), Number(paid![2]), Number(paid![4])];
+    const extraMs = paid![3] === "more" ? differenceMs : -differenceMs;
+    expect(Math.abs(tookMs - idealMs - extraMs)).toBeLessThanOrEqual(2);
+    const trivialMs = Number(/Node child process\s+([\d.]+)/.exec(text)?.[1]);
+    if (share![2] === "process" && Math.abs(extraMs - trivialMs) > 2) expect(paid![5]!.startsWith("less")).toBe(extraMs < trivialMs);
     expect(text).toMatch(/A bare Node process \(node -e 0\) started and exited in \d+ ms, median of \d+, against \d+ ms for a trivial child process: /);
     // the environment's certificates, only where the kernel has NODE_EXTRA_CA_CERTS (this test's own environment tells)
     const extraCerts = /Aside, about this environment, not the lesson\. This kernel's environment sets NODE_EXTRA_CA_CERTS \(.+\)\. .* without it, a bare start took \d+ ms/;
@@ -170,7 +201,13 @@ describe.each(CORE_COUNTS)("notebook 02 run with CORES=%i", (cores) => {
     expect(text).toMatch(/Pool\.map (was (about as fast as|\d+\.\d+× (faster|slower) than) the hand-made|and the hand-made \w+ of case 4 cannot be told apart: their runs overlap)/);
     expect(text).toMatch(/Pool results: 25 of 25, in input order, all plausible: true/);
     expect(text).toMatch(/Process \+ Queue: \d+ lines \(jobsInProcesses \d+, filledInputQueue \d+\), written in this notebook/);
-    expect(text).toMatch(/Pool: \d+ lines \(jobsInPool\), [\d.]+× less code written/);
+    // the share of the code in words, from the two counts
+    const counted = /Pool: (\d+) lines \(jobsInPool\) against (\d+): (.+), written for the same result\./.exec(text);
+    expect(counted).not.toBeNull();
+    expect(Number(counted![2])).toBe(Number(/Process \+ Queue: (\d+) lines/.exec(text)?.[1]));
+    const parts = Math.round(Number(counted![2]) / Number(counted![1]));
+    expect(counted![3]).toBe(parts >= 5 ? `about 1/${parts} of the code`
+      : ["more than twice the code", "about as much code", "about half the code", "about a third of the code", "about a quarter of the code"][parts]);
     // what the library supplies is named apart, on neither side of the count
     expect(text).toMatch(/Not counted on either side, because kernel-helpers supplies it: .*sumRandomNumbersJob \(the job loop\) \d+, collectResults \d+/);
   });
