@@ -62,15 +62,16 @@ def monte_carlo_pi(points):
     return 4.0 * inside / points
 
 
-def monte_carlo_worker(inq, outq):
-    """The original's Process strategy: take weights until the input queue is empty."""
+def monte_carlo_worker(inq, outq, worker=0):
+    """The original's Process strategy: take weights until the input queue is empty. Each result
+    names the worker that computed it, so that the parent can count who took part."""
     import queue
     while True:
         try:
             task_id, points = inq.get_nowait()
         except queue.Empty:
             return
-        outq.put((task_id, monte_carlo_pi(points)))
+        outq.put((task_id, monte_carlo_pi(points), worker))
 
 
 # ---- measurements ---------------------------------------------------------
@@ -168,6 +169,7 @@ def m_monte_carlo(a):
             [h.get() for h in [pool.apply_async(monte_carlo_pi, (weight,)) for _ in range(tasks)]]
 
     leftover = []  # per run: tasks no worker took, because every worker met a false Empty and quit
+    per_worker = []  # per run: how many tasks each worker took (a 0: that worker quit before it took one)
 
     def queued():
         import queue
@@ -175,7 +177,8 @@ def m_monte_carlo(a):
         for i in range(tasks):
             inq.put((i, weight))
         time.sleep(0.01)  # let the feeder thread flush, so get_nowait does not see a false Empty
-        procs = [mp.Process(target=monte_carlo_worker, args=(inq, outq)) for _ in range(workers)]
+        procs = [mp.Process(target=monte_carlo_worker, args=(inq, outq, w)) for w in range(workers)]
+        counts = [0] * workers
         for p in procs:
             p.start()
         # get_nowait also says Empty while another worker holds the queue's read lock, so every worker
@@ -183,7 +186,7 @@ def m_monte_carlo(a):
         done = 0
         while done < tasks:
             try:
-                outq.get(timeout=0.05)
+                counts[outq.get(timeout=0.05)[2]] += 1
                 done += 1
             except queue.Empty:
                 if not any(p.is_alive() for p in procs) and outq.empty():
@@ -191,10 +194,12 @@ def m_monte_carlo(a):
         for p in procs:
             p.join()
         leftover.append(tasks - done)
+        per_worker.append(counts)
         for _ in range(tasks - done):
             monte_carlo_pi(inq.get()[1])
     processes = timed(queued, repeats)
-    return {"serialMs": serial, "poolMs": timed(pooled, repeats), "processesMs": processes, "processesLeftover": leftover}
+    return {"serialMs": serial, "poolMs": timed(pooled, repeats), "processesMs": processes, "processesLeftover": leftover,
+            "processesTasksPerWorker": per_worker}
 
 
 def m_manager_writes(a):

@@ -37,11 +37,13 @@ export interface PythonMeasurements {
   /**
    * Monte Carlo pi, `tasks` × `weight` points: serial, `Pool`, and `Process` workers fed by a queue.
    * `processesLeftover`: per queue run, the tasks no worker took because every worker quit on a false
-   * `Empty` from `get_nowait` (the parent then ran them, inside the timing).
+   * `Empty` from `get_nowait` (the parent then ran them, inside the timing). `processesTasksPerWorker`:
+   * per queue run, how many tasks each worker took (a 0 is a worker that quit before taking one: the
+   * original's "fails to parallelise").
    */
   monteCarlo: {
     input: { tasks: number; weight: number; workers: number; repeats: number };
-    output: { serialMs: number[]; poolMs: number[]; processesMs: number[]; processesLeftover: number[] };
+    output: { serialMs: number[]; poolMs: number[]; processesMs: number[]; processesLeftover: number[]; processesTasksPerWorker: number[][] };
   };
   /** Assignments per second to a `Manager().dict()` from one client. */
   managerWrites: { input: { ops: number; repeats: number }; output: { perSecond: number[] } };
