@@ -123,20 +123,9 @@ describe.each(backends)("jobs sent ahead, %s workers", (backend) => {
     await pool.terminate();
   });
 
-  test("jobs submitted together are shared evenly between quick idle workers: 4 on 2 workers go 2 and 2", async () => {
-    const pool = new Pool({ workers: 2, backend });
-    await warm(pool);
-    const marks = await pool.map((ms: number) => {
-      const end = Date.now() + ms;
-      while (Date.now() < end);
-      const self = globalThis as { workerMark?: number };
-      return (self.workerMark ??= Math.random());
-    }, [50, 50, 50, 50], { chunkSize: 1 });
-    const perWorker = new Map<number, number>();
-    for (const mark of marks) perWorker.set(mark, (perWorker.get(mark) ?? 0) + 1);
-    expect([...perWorker.values()].sort()).toEqual([2, 2]);
-    await pool.terminate();
-  });
+  // How jobs submitted together are shared between quick idle workers (4 on 2 go 2 and 2) is checked in
+  // pool-shares.test.ts on stand-in workers: on real ones a busy machine can make one worker slow for a
+  // moment, and the pool is then right to give it fewer.
 
   test("a long task never holds a quick one behind it while another worker is idle", async () => {
     const pool = new Pool({ workers: 2, backend });
