@@ -80,6 +80,12 @@ export const MAX_AHEAD = 32;
 /** @internal How many messages carried more than one job, and how many jobs they carried (for tests). */
 export const sentAhead = { batches: 0, jobs: 0 };
 
+/**
+ * @internal The bound {@link QUICK_JOB_MS} as the scheduler reads it. Tests that need jobs sent ahead
+ * raise it to Infinity, so that a worker the machine slowed for a moment still counts as quick.
+ */
+export const quickness = { jobMs: QUICK_JOB_MS };
+
 /** A message from a pool worker (see workers/pool-worker.ts). */
 interface Reply {
   id?: number;
@@ -264,7 +270,7 @@ export class WorkerSlots {
 
   /** How many jobs the slot may hold: many for a quick worker, else one (and never past maxTasksPerChild). */
   #depth(slot: Slot): number {
-    const depth = slot.serviceMs < QUICK_JOB_MS ? MAX_AHEAD : 1;
+    const depth = slot.serviceMs < quickness.jobMs ? MAX_AHEAD : 1;
     const limit = this.#options.maxTasksPerChild;
     return limit === undefined ? depth : Math.min(depth, limit - slot.tasksDone);
   }
