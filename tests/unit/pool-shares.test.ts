@@ -66,23 +66,15 @@ async function twoWorkers(msA: number, msB: number): Promise<{ slots: Slots; a: 
   return { slots, a, b };
 }
 
-test("4 jobs submitted together on 2 quick idle workers go 2 and 2, one message each", async () => {
+test.each([
+  { jobs: 4, toA: [[3, 4]], toB: [[5, 6]], what: "go 2 and 2, one message each" },
+  { jobs: 5, toA: [[3, 4, 5]], toB: [[6, 7]], what: "go at most each one's share (3), the rest to the other" },
+])("$jobs jobs submitted together on 2 quick idle workers $what", async ({ jobs: count, toA, toB }) => {
   const { slots, a, b } = await twoWorkers(0.05, 0.05);
-  const jobs = Array.from({ length: 4 }, () => slots.submit(request()));
+  const jobs = Array.from({ length: count }, () => slots.submit(request()));
   await turn();
-  expect(a.sent.map(idsIn)).toEqual([[3, 4]]);
-  expect(b.sent.map(idsIn)).toEqual([[5, 6]]);
-  answerAll(a, 0.05);
-  answerAll(b, 0.05);
-  await Promise.all(jobs);
-});
-
-test("5 jobs on 2 quick idle workers: at most each one's share (3), the rest to the other", async () => {
-  const { slots, a, b } = await twoWorkers(0.05, 0.05);
-  const jobs = Array.from({ length: 5 }, () => slots.submit(request()));
-  await turn();
-  expect(a.sent.map(idsIn)).toEqual([[3, 4, 5]]);
-  expect(b.sent.map(idsIn)).toEqual([[6, 7]]);
+  expect(a.sent.map(idsIn)).toEqual(toA);
+  expect(b.sent.map(idsIn)).toEqual(toB);
   answerAll(a, 0.05);
   answerAll(b, 0.05);
   await Promise.all(jobs);
