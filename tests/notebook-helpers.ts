@@ -74,15 +74,40 @@ export interface RunResult {
   kernelLog(cores: number, name: string): string;
 }
 
+/** The output folders that {@link runNotebooks} made in this test file, for {@link removeRunOutputs}. */
+const outputFolders: string[] = [];
+
+/**
+ * Removes the output folders of this test file's runs (each run writes its
+ * notebooks, HTML and kernel logs, 5-60 MB, under the temporary folder), so
+ * that `npm test` leaves nothing behind. Call it in `afterAll`. With
+ * `KH_KEEP_TEST_OUTPUT=1` they are kept, and their paths printed.
+ */
+export function removeRunOutputs(): void {
+  const folders = outputFolders.splice(0);
+  if (process.env["KH_KEEP_TEST_OUTPUT"] === "1") {
+    if (folders.length > 0) process.stderr.write(`KH_KEEP_TEST_OUTPUT=1: kept ${folders.join(", ")}\n`);
+    return;
+  }
+  for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
+}
+
+/** A fresh temporary folder for a run's output, named `<prefix>XXXXXX`; {@link removeRunOutputs} removes it. */
+export function runOutputFolder(prefix: string): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  outputFolders.push(folder);
+  return folder;
+}
+
 /**
  * Runs `node scripts/run-notebooks.mjs` with the given flags into a fresh
- * temporary output folder. Every process of the run (kernel, workers) inherits
+ * temporary output folder (removed by {@link removeRunOutputs}). Every process of the run (kernel, workers) inherits
  * a unique environment marker, so {@link survivors} can find leftovers.
  * What the runner prints is safe to read here: only the runner writes to these
  * pipes (its executor and kernels have stdio of their own).
  */
 export function runNotebooks(args: string[], timeoutMs = 300_000): RunResult {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "nb-test-"));
+  const outDir = runOutputFolder("nb-test-");
   const marker = randomBytes(8).toString("hex");
   const result = spawnSync(process.execPath, ["scripts/run-notebooks.mjs", ...args, "--out", outDir], {
     cwd: repoRoot,

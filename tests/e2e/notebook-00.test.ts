@@ -7,7 +7,7 @@
  * left running.
  */
 import { efficiencyWord } from "kernel-helpers";
-import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, referenceLeibniz, removeRunOutputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 
 const NAME = "00-node-machinery";
@@ -15,6 +15,8 @@ const CORE_COUNTS = [1, 2];
 /** WAITED_SHARE of kernel-helpers/src/notebook/event-loop.ts: "waited" means served after this share of the busy time. */
 const WAITED_SHARE = 0.8;
 let run: RunResult;
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", "00", "--scale", "quick", "--cores", CORE_COUNTS.join(",")]);

@@ -3,7 +3,7 @@
  * runner a user runs, once per core count; then checked as a user sees it.
  */
 import { efficiencyWord, shareOf, SAME_TIME } from "kernel-helpers";
-import { errorOutputs, outputs, referenceLeibniz, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, referenceLeibniz, removeRunOutputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
 import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
 import { browserChecks } from "../browser-helpers";
 
@@ -31,6 +31,8 @@ function primesBelow(limit: number): number {
 /** A number as the notebook prints it ("1,234.5"), read back. */
 const num = (printed: string | undefined): number => Number((printed ?? "NaN").replace(/,/g, ""));
 let run: RunResult;
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", "01", "--scale", "quick", "--cores", CORE_COUNTS.join(",")]);

@@ -6,7 +6,7 @@
  * left running.
  */
 import { efficiencyWord } from "kernel-helpers";
-import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, removeRunOutputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
 
@@ -15,6 +15,8 @@ const CORE_COUNTS = [1, 2];
 const INPUT_VALUES = Array.from({ length: 25 }, (_, i) => i + 1);
 const PATIENCE_MS = 500; // the hang demonstrations' timeout at quick scale
 let run: RunResult;
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", "02", "--scale", "quick", "--cores", CORE_COUNTS.join(",")]);

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ladder, machineSummary, parallelCores } from "kernel-helpers";
-import { errorOutputs, outputs, repoRoot, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, repoRoot, removeRunOutputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 
 const NAME = "03-benchmarking";
@@ -59,6 +59,8 @@ function figure(notebook: Notebook, title: string): PlotlySpec {
   expect(found).toHaveLength(1);
   return found[0]!;
 }
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", "03", "--scale", "quick", "--cores", CORE_COUNTS.join(",")]);

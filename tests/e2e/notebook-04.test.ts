@@ -5,7 +5,7 @@
  * of splits, words that match their numbers, Python's refusal measured live,
  * solutions run, nothing left behind.
  */
-import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, removeRunOutputs, runNotebooks, survivors, visibleText, type Notebook, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 import { committedNotebookProblems, wordingMismatches } from "../lesson-checks";
 
@@ -15,6 +15,8 @@ const QUICK_TASKS = 4; // TASKS at quick scale
 /** The ladder of splits the sweep must measure, by core count: 1×1, the splits of CORES, and 2×CORES. */
 const SPLITS: Record<number, string[]> = { 1: ["1×1", "2×1"], 2: ["1×1", "1×2", "2×1", "2×2"] };
 let run: RunResult;
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", "04", "--scale", "quick", "--cores", CORE_COUNTS.join(",")]);

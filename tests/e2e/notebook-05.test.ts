@@ -2,13 +2,15 @@
  * Notebook 05 (shared dict of dicts) executed end to end under tslab at
  * quick scale, through the runner, once per core count.
  */
-import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, removeRunOutputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 import { committedNotebookProblems } from "../lesson-checks";
 
 const NAME = "05-manager";
 const CORE_COUNTS = [1, 2];
 let run: RunResult;
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", "05", "--scale", "quick", "--cores", CORE_COUNTS.join(",")]);

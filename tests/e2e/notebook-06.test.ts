@@ -7,7 +7,7 @@
  * a named error that says what to do.
  */
 import net from "node:net";
-import { errorOutputs, outputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { errorOutputs, outputs, removeRunOutputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
 import { browserChecks } from "../browser-helpers";
 
 const NAME = "06-cluster";
@@ -15,6 +15,8 @@ const CORES = 2;
 /** A Redis URL carrying a generated password in clear (24 random bytes, base64url), not `***` or the `PASSWORD` placeholder. */
 const CLEAR_PASSWORD = /rediss?:\/\/[^:/@\s]*:[A-Za-z0-9_%-]{20,}@/;
 let run: RunResult;
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", "06", "--scale", "quick", "--cores", String(CORES)]);

@@ -8,13 +8,15 @@
  * use ladder(CORES) (1, 2, 4, 8, 16), not every count from 1 to CORES.
  */
 import os from "node:os";
-import { errorOutputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
+import { errorOutputs, removeRunOutputs, runNotebooks, survivors, visibleText, type RunResult } from "../notebook-helpers";
 import { wordingMismatches } from "../lesson-checks";
 
 const NOTEBOOKS = ["00", "01", "02", "03", "04", "05"];
 const CORES = 16;
 let run: RunResult;
 let names: string[] = [];
+
+afterAll(removeRunOutputs);
 
 beforeAll(() => {
   run = runNotebooks(["--only", NOTEBOOKS.join(","), "--scale", "quick", "--cores", String(CORES)], 600_000);

@@ -9,12 +9,14 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import knobs from "../../kernel-helpers/src/knobs.json";
-import { errorOutputs, repoRoot, runNotebooks, survivors } from "../notebook-helpers";
+import { errorOutputs, repoRoot, removeRunOutputs, runNotebooks, runOutputFolder, survivors } from "../notebook-helpers";
 
 function runner(args: string[]): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, ["scripts/run-notebooks.mjs", ...args], { cwd: repoRoot, encoding: "utf8" });
   return { status: result.status, output: result.stdout + result.stderr };
 }
+
+afterAll(removeRunOutputs);
 
 describe("runner flags", () => {
   test.each([
@@ -69,11 +71,9 @@ describe("a notebook that fails", () => {
 describe("an interrupted run", () => {
   test("Ctrl-C (SIGINT) stops the runner with exit status 130 and leaves no kernel or worker behind", async () => {
     const { spawn } = await import("node:child_process");
-    const os = await import("node:os");
-    const path = await import("node:path");
     const { randomBytes } = await import("node:crypto");
     const marker = randomBytes(8).toString("hex");
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "nb-interrupt-"));
+    const out = runOutputFolder("nb-interrupt-");
     // full scale: long enough to be interrupted in the middle of a parallel cell
     const child = spawn(process.execPath, ["scripts/run-notebooks.mjs", "--only", "01", "--cores", "2", "--out", out], {
       cwd: repoRoot,
