@@ -170,6 +170,50 @@ describe.each(backends)("pool workers and Processes with the %s backend", (backe
     expect(await pool.apply(setTwice, [manager, 6])).toBe("ManagerUnavailableError");
     await pool.terminate();
   });
+
+  test("while workers keep asking, the parent's event loop still runs (its polling for their next requests yields): a timer there stops them", async () => {
+    const manager = await Manager.start<number | boolean>();
+    const pool = new Pool({ workers: 2, backend });
+    // each worker sets its own key until the parent's timer sets "stop"; a worker's clock ends it after 10 s otherwise
+    const keepAsking = async (m: ManagerLike<number | boolean>, i: number): Promise<{ sets: number; stoppedBy: string }> => {
+      const giveUp = Date.now() + 10_000;
+      let sets = 0;
+      while (!(await m.get("stop"))) {
+        if (Date.now() > giveUp) return { sets, stoppedBy: "its clock" };
+        await m.set(`w${i}`, ++sets);
+      }
+      return { sets, stoppedBy: "the parent" };
+    };
+    const running = pool.starmap(keepAsking, [[manager, 0], [manager, 1]], { chunkSize: 1 });
+    const timer = new Promise<void>((resolve) => setTimeout(() => void manager.set("stop", true).then(resolve), 300));
+    const results = await running;
+    await timer;
+    for (const [i, { sets, stoppedBy }] of results.entries()) {
+      expect(stoppedBy).toBe("the parent");
+      expect(sets).toBeGreaterThan(0);
+      expect(await manager.get(`w${i}`)).toBe(sets); // every set arrived, the last one last
+    }
+    await pool.terminate();
+    await manager.shutdown();
+  });
+
+  test("requests of mixed sizes from two workers at once are answered in order, each exactly", async () => {
+    const manager = await Manager.start<string>();
+    const pool = new Pool({ workers: 2, backend });
+    const mixed = async (m: ManagerLike<string>, i: number): Promise<number> => {
+      let wrong = 0;
+      for (let k = 0; k < 400; k++) {
+        const value = `${i}:${k}:` + "y".repeat(k % 7 === 0 ? 100_000 + k : k); // some larger than one read
+        await m.set(`k${i}`, value);
+        if ((await m.get(`k${i}`)) !== value) wrong++;
+      }
+      return wrong;
+    };
+    expect(await pool.starmap(mixed, [[manager, 0], [manager, 1]], { chunkSize: 1 })).toEqual([0, 0]);
+    expect(await manager.get("k1")).toBe("1:399:" + "y".repeat(399 % 7 === 0 ? 100_399 : 399));
+    await pool.terminate();
+    await manager.shutdown();
+  });
 });
 
 test("a proxy in the manager's own thread has no lane and uses the socket", async () => {

@@ -15,7 +15,6 @@
  * next call then fails with ManagerUnavailableError. Nothing is thrown here.
  */
 import { timingSafeEqual } from "node:crypto";
-import os from "node:os";
 import type { ChildProcess } from "node:child_process";
 import type { Duplex } from "node:stream";
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
@@ -23,6 +22,7 @@ import { ProtocolError } from "../primitives/errors";
 import { malformedRequest, type Operation } from "../primitives/manager-protocol";
 import { ANSWER_ON_BELL_BIT, CHILD_LANE_FLAG, decodeRequest, encodeAnswer, INLINE_BYTES, NO_POLL_BIT, RING, SLEEPING, THREAD_LANE, type LaneAnswer, type ThreadLaneEnds } from "./manager-lane";
 import { ChunkQueue, MAX_FRAME_BYTES } from "./frames";
+import { addLanePoll, mayPoll, pollForNextRequests, readNow } from "./manager-lane-polling";
 import { reportChannelError } from "./owner-channel";
 
 /** A manager held here, as the lanes see it. */
@@ -47,35 +47,6 @@ export function holdManager(address: string, key: Buffer, apply: (operation: Ope
     byAddress.delete(address);
     byHandle.delete(handle);
   };
-}
-
-/**
- * Whether a worker should poll for its next answer: the lanes at work (that
- * asked something in the last 2 ms) take places in the order they first
- * asked, counted at most once per millisecond, and a worker polls if its
- * place is below one fewer than the number of cores, leaving a core to this
- * thread, which answers (a poll takes a core). The others sleep. Measured on
- * 2 cores, as Python's sets/s: two polling children 0.55-0.59, two sleeping
- * 0.73-0.90, one of each 1.06-1.40. Two threads (sets/s, six medians of 5
- * rounds each): both polling 32k-105k, twice below 34k; one of each 81k-119k;
- * four threads, all polling 68k-115k, one 65k-96k.
- */
-const CORES = os.availableParallelism();
-const lastAsked = new Map<object, number>();
-/** The place of each lane at work among them (in the order they first asked), counted at most once per millisecond. */
-let ranks = new Map<object, number>();
-let countedAt = 0;
-
-function mayPoll(lane: object): boolean {
-  const now = performance.now();
-  lastAsked.set(lane, now);
-  if (now - countedAt > 1) {
-    countedAt = now;
-    ranks = new Map();
-    for (const [other, asked] of lastAsked) if (now - asked < 2) ranks.set(other, ranks.size);
-  }
-  const rank = ranks.get(lane) ?? ranks.size;
-  return rank + 1 < CORES;
 }
 
 function sameKey(held: Buffer, shown: string): boolean {
@@ -134,20 +105,20 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
   const opened = new Set<number>();
   const received = new ChunkQueue();
   const ring = Buffer.from([1, 0, 0, 0, RING]);
-  stream.once("close", () => lastAsked.delete(opened));
   for (const end of [stream, bell]) {
     end.unref?.();
     end.on("error", () => end.destroy()); // the child died: nothing to answer
   }
   bell.on("data", () => bell.destroy()); // only this side writes there
-  stream.on("data", (chunk: Buffer) => {
-    received.push(chunk);
+  /** Answers every whole request in `received`; true if it answered one. */
+  const answerReceived = (): boolean => {
+    let answered = false;
     try {
       while (received.length >= 4) {
         const word = received.peek(4).readUInt32LE(0);
         const length = word & ~ANSWER_ON_BELL_BIT;
         if (length === 0 || length > MAX_FRAME_BYTES) throw new ProtocolError(`Manager lane: a frame announcing ${length} bytes.`);
-        if (received.length < 4 + length) return; // joined once whole, so a large frame is copied once
+        if (received.length < 4 + length) break; // joined once whole, so a large frame is copied once
         const body = received.take(4 + length).subarray(4);
         if (length === 1 && body[0] === SLEEPING) {
           bell.write(ring);
@@ -157,12 +128,36 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
         const head = Buffer.allocUnsafe(4);
         head.writeUInt32LE((answer.length | (mayPoll(opened) ? 0 : NO_POLL_BIT)) >>> 0);
         (word >= ANSWER_ON_BELL_BIT ? bell : stream).write(Buffer.concat([head, answer]));
+        answered = true;
       }
     } catch {
       received.clear();
       stream.destroy(); // the child's next call finds the lane closed
       bell.destroy();
     }
+    return answered;
+  };
+  // Polled (manager-lane-polling.ts) by reading the socket's descriptor here, which this thread's event loop also
+  // reads: only while the stream holds no bytes of its own, so that what it read first is answered first.
+  const fd = (stream as { _handle?: { fd?: unknown } })._handle?.fd;
+  const scratch = Buffer.allocUnsafe(64 * 1024);
+  const poll = (): boolean => {
+    if (stream.destroyed || stream.readableLength > 0) return false;
+    let got: number;
+    try {
+      got = readNow(fd as number, scratch, 0);
+    } catch {
+      return false; // closed or failing: the event loop hears so too
+    }
+    if (got <= 0) return false;
+    received.push(Buffer.from(scratch.subarray(0, got)));
+    return answerReceived();
+  };
+  const removePoll = typeof fd === "number" && fd > 2 ? addLanePoll(opened, poll) : () => undefined;
+  stream.once("close", removePoll);
+  stream.on("data", (chunk: Buffer) => {
+    received.push(chunk);
+    if (answerReceived()) pollForNextRequests();
   });
 }
 
@@ -218,22 +213,28 @@ export function openThreadLane(): { ends: ThreadLaneEnds; transfer: [ThreadLaneE
       Atomics.store(slots, THREAD_LANE.ANSWER_BYTES, THREAD_LANE.ON_PORT);
     }
   };
+  let seen = 0;
+  /** Answers the thread's request if it asked one since; true if so. */
+  const poll = (): boolean => {
+    const number = Atomics.load(slots, THREAD_LANE.REQUEST);
+    if (closed || number === seen || number === THREAD_LANE.CLOSED) return false;
+    seen = number;
+    answerOne();
+    Atomics.store(slots, THREAD_LANE.NO_POLL, mayPoll(opened) ? 0 : 1);
+    Atomics.store(slots, THREAD_LANE.ANSWER, number);
+    Atomics.notify(slots, THREAD_LANE.ANSWER);
+    return true;
+  };
+  const removePoll = addLanePoll(opened, poll);
   const serve = async (): Promise<void> => {
-    let seen = 0;
     while (!closed) {
       const waited = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(slots, THREAD_LANE.REQUEST, seen);
       if (waited.async) await waited.value;
-      const number = Atomics.load(slots, THREAD_LANE.REQUEST);
-      if (number === THREAD_LANE.CLOSED || closed) break;
-      if (number === seen) continue;
-      seen = number;
-      answerOne();
-      Atomics.store(slots, THREAD_LANE.NO_POLL, mayPoll(opened) ? 0 : 1);
-      Atomics.store(slots, THREAD_LANE.ANSWER, number);
-      Atomics.notify(slots, THREAD_LANE.ANSWER);
+      if (Atomics.load(slots, THREAD_LANE.REQUEST) === THREAD_LANE.CLOSED || closed) break;
+      if (poll()) pollForNextRequests();
     }
     here.close();
-    lastAsked.delete(opened);
+    removePoll();
   };
   // nothing in serve() should throw; if something does, the lane closes and the waiting worker hears so within a second
   serve().catch(() => {

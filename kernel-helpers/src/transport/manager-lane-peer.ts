@@ -30,6 +30,7 @@ import { ProtocolError } from "../primitives/errors";
 import { ManagerUnavailableError, type Operation } from "../primitives/manager-protocol";
 import { MAX_FRAME_BYTES } from "./frames";
 import { ANSWER_ON_BELL_BIT, CHILD_LANE_FLAG, decodeAnswer, encodeOpen, NO_POLL_BIT, RING, SLEEPING, encodeOperation, INLINE_BYTES, THREAD_LANE, type ThreadLaneEnds } from "./manager-lane";
+import { nap, readNow } from "./manager-lane-polling";
 import { rebuildChannelError } from "./owner-channel";
 
 /** One request out and its answer back; throws ManagerUnavailableError once the lane is closed. */
@@ -56,7 +57,7 @@ const POLL_MS = 0.05;
 class Patience {
   #late = 0;
   #skip = 0;
-  /** False while the parent says there are more lanes at work than cores (manager-lane-owner.ts: mayPoll). */
+  /** False while the parent says there are more lanes at work than cores (manager-lane-polling.ts: mayPoll). */
   allowed = true;
   /** The moment to stop polling, or 0 not to poll. */
   deadline(): number {
@@ -77,33 +78,6 @@ class Patience {
 
 const closedLane = (): ManagerUnavailableError =>
   new ManagerUnavailableError("The manager is unavailable: the lane to this worker's parent is closed (did the parent end?).");
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-const nap = (): void => void Atomics.wait(pause, 0, 0, 0.05);
-
-/**
- * fs.readSync on a nonblocking descriptor: bytes read, 0 at its end, or -1
- * when nothing is there yet (with `wait`: until something is). Node reports "nothing yet" by throwing EAGAIN;
- * a poll throws it many times per answer, so the error is made without a
- * stack trace (capturing one cost more than the read itself).
- */
-function readNow(fd: number, into: Buffer, at: number, wait = false): number {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    for (;;) {
-      try {
-        return fs.readSync(fd, into, at, into.length - at, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-        if (!wait) return -1;
-        nap(); // `wait` on a descriptor that should block and does not: check again shortly
-      }
-    }
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
 
 /** Writes all of `bytes` on a nonblocking descriptor. */
 function writeAll(fd: number, bytes: Buffer): void {

@@ -251,7 +251,7 @@ export const THREAD_LANE = {
   ANSWER_BYTES: 3,
   /** 1 once the parent has closed the lane (after answering the request that made it close it). */
   SHUT: 4,
-  /** 1 when the parent says "do not poll for the next answer" (more lanes at work than cores: see {@link mayPoll}). */
+  /** 1 when the parent says "do not poll for the next answer" (more lanes at work than cores: manager-lane-polling.ts, mayPoll). */
   NO_POLL: 5,
   ON_PORT: -1,
   CLOSED: -1,
