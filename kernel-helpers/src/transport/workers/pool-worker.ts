@@ -14,8 +14,8 @@
 import net from "node:net";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { DualChannel } from "../dual-channel";
-import "../../tasks"; // registers the named tasks (task-spec.ts)
-import { runnableTask, type TaskSpec } from "../task-spec";
+import type { TaskSpec } from "../task-spec";
+import { workerTask } from "./worker-task";
 import { decodeArgs } from "../process-protocol";
 import { WorkerQueues } from "../worker-queues";
 import { inspectSendable } from "../sendable";
@@ -29,8 +29,8 @@ import { joinParentLane } from "../manager-lane-peer";
 // managers held by the pool's process or thread are reached on this worker's lane to it (manager-lane-peer.ts)
 joinParentLane();
 
-// named tasks are looked up, source text compiled once per text (compile-source.ts)
-const resolveTask = runnableTask;
+// named tasks are looked up (loaded when first asked for), source text compiled once per text (compile-source.ts)
+const resolveTask = workerTask;
 
 // A child process (the main thread of its own process) cannot share memory
 // with the notebook, and talks to it over Node's JSON channel and, for

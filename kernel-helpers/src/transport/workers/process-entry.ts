@@ -6,8 +6,7 @@
  */
 import path from "node:path";
 import { connectToOwner } from "../owner-link";
-import "../../tasks"; // registers the named tasks (task-spec.ts)
-import { runnableTask } from "../task-spec";
+import { workerTask } from "./worker-task";
 import { decodeArgs, type FromWorker, type TargetSpec, type ToWorker } from "../process-protocol";
 import { WorkerQueues } from "../worker-queues";
 import { joinParentLane } from "../manager-lane-peer";
@@ -34,7 +33,7 @@ const send = owner.send;
 const queues = new WorkerQueues((message) => send(message as FromWorker));
 
 function resolveTarget(target: TargetSpec): AnyFunction {
-  if (target.kind !== "module") return runnableTask(target);
+  if (target.kind !== "module") return workerTask(target);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(path.resolve(target.path)) as Record<string, unknown>;
   const fn = loaded[target.exportName];
