@@ -93,3 +93,23 @@ test("a worker whose jobs are not quick holds one job at a time; the quick one t
   await Promise.all(jobs);
   expect(b.sent).toEqual([]);
 });
+
+test("a pool of one worker whose jobs are not quick holds the running job and the next one (no other worker could take it)", async () => {
+  const slots = new WorkerSlots({ backend: "thread", workers: 1 });
+  const [a] = mockWorkers as [StandIn];
+  const jobs = Array.from({ length: 4 }, () => slots.submit(request()));
+  await turn();
+  expect(a.sent.map(idsIn)).toEqual([[1, 2]]); // not measured yet: two, in one message
+  a.sent.length = 0;
+  a.answer({ id: 1, results: [null], ms: 50 });
+  expect(a.sent.map(idsIn)).toEqual([[3]]); // job 2 runs now; job 3 waits at the worker
+  expect(slots.stats()).toMatchObject({ busyWorkers: 1, pendingTasks: 2 }); // 3 sent ahead, 4 queued
+  a.sent.length = 0;
+  a.answer({ id: 2, results: [null], ms: 50 });
+  expect(a.sent.map(idsIn)).toEqual([[4]]);
+  a.sent.length = 0;
+  a.answer({ id: 3, results: [null], ms: 50 });
+  a.answer({ id: 4, results: [null], ms: 50 });
+  expect(a.sent).toEqual([]);
+  await Promise.all(jobs);
+});

@@ -13,7 +13,8 @@
  * the pool's event loop, and that loop pays a message (a system call, for a
  * process) per job, which is what limited trivial tasks to about Python's
  * rate or below. Jobs that take longer go one at a time, so no worker holds
- * work another idle worker could take.
+ * work another idle worker could take; a pool of one worker, which has no
+ * other, holds the next one too.
  *
  * Cancelling: a job still queued is dropped; a running one is stopped by
  * killing its worker (JavaScript cannot interrupt a function from outside its
@@ -268,9 +269,14 @@ export class WorkerSlots {
     }
   }
 
-  /** How many jobs the slot may hold: many for a quick worker, else one (and never past maxTasksPerChild). */
+  /**
+   * How many jobs the slot may hold: many for a quick worker, else one, or
+   * two in a pool of one worker (and never past maxTasksPerChild). With no
+   * other worker to take it, the next job waits at the worker, which starts
+   * it as soon as it answers the one before, instead of a round trip later.
+   */
   #depth(slot: Slot): number {
-    const depth = slot.serviceMs < quickness.jobMs ? MAX_AHEAD : 1;
+    const depth = slot.serviceMs < quickness.jobMs ? MAX_AHEAD : this.#slots.length === 1 ? 2 : 1;
     const limit = this.#options.maxTasksPerChild;
     return limit === undefined ? depth : Math.min(depth, limit - slot.tasksDone);
   }
