@@ -142,6 +142,27 @@ function stepCells(step, primitives) {
 }
 
 /**
+ * A cell below Python, with its rounds' ranges on both sides (higher is better in every
+ * unit). `roundsOverlap`: kernel-helpers' best round was at least Python's worst, so the
+ * gap between the medians is within the rounds' spread; false: behind in every round.
+ * @param {SweepCell} c
+ */
+function belowPython(c) {
+  const ours = c.kernelHelpersSamples;
+  const theirs = /** @type {number[]} */ (c.pythonSamples);
+  const range = (/** @type {number[]} */ xs) => /** @type {[number, number]} */ ([Math.min(...xs), Math.max(...xs)]);
+  return {
+    primitive: c.primitive,
+    backend: c.backend,
+    workers: c.workers,
+    ratio: /** @type {number} */ (c.ratio),
+    kernelHelpersRange: range(ours),
+    pythonRange: range(theirs),
+    roundsOverlap: Math.max(...ours) >= Math.min(...theirs),
+  };
+}
+
+/**
  * The JSON document of a sweep (schema 1, kind "sweep").
  * @param {import('./sweep').SweepResults} r
  */
@@ -151,6 +172,7 @@ function sweepJson(r) {
   const ran = r.steps.map((s) => s.python.result).find((p) => p !== null) ?? null;
   const rated = cells.filter((c) => c.ratio !== null);
   const worst = rated.reduce((/** @type {SweepCell | null} */ a, c) => (a === null || /** @type {number} */ (c.ratio) < /** @type {number} */ (a.ratio) ? c : a), null);
+  const below = rated.filter((c) => /** @type {number} */ (c.ratio) < 1).map(belowPython);
   return {
     schema: 1,
     kind: 'sweep',
@@ -172,6 +194,7 @@ function sweepJson(r) {
       withRatio: rated.length,
       atLeastPython: rated.filter((c) => /** @type {number} */ (c.ratio) >= 1).length,
       worst: worst && { primitive: worst.primitive, backend: worst.backend, workers: worst.workers, ratio: worst.ratio },
+      below,
     },
     details: r.steps.map((s) => ({
       workers: s.workers,
@@ -260,6 +283,13 @@ function sweepText(json) {
   if (summary.worst) {
     const w = summary.worst;
     lines.push(`${summary.atLeastPython} of ${summary.withRatio} cells at least as fast as Python; the worst: ${w.primitive}, ${w.backend}, ${w.workers} worker(s), ${w.ratio?.toFixed(2)}`);
+    const unitOf = (/** @type {string} */ key) => json.primitives.find((p) => p.key === key)?.unit ?? '';
+    for (const b of summary.below) {
+      const unit = unitOf(b.primitive);
+      const range = (/** @type {[number, number]} */ [lo, hi]) => `${formatValue(lo, unit)} to ${formatValue(hi, unit)}`;
+      const verdict = b.roundsOverlap ? "its rounds overlap Python's: within the spread" : 'behind in every round';
+      lines.push(`  below 1.0: ${b.primitive}, ${b.backend}, ${b.workers} worker(s), ${b.ratio.toFixed(2)}: ${verdict} (${range(b.kernelHelpersRange)} against ${range(b.pythonRange)})`);
+    }
   }
   const other = json.machine.otherCpuCores;
   if (other !== null) {

@@ -120,7 +120,13 @@ describe("sweep report", () => {
     }
     const map = json.cells.find((c) => c.primitive === "chunkedMap" && c.backend === "process" && c.workers === 2)!;
     expect(map).toMatchObject({ unit: "items/s", kernelHelpers: 10_000_000, python: 5_000_000, otherCoresPerRound: [0] });
-    expect(json.summary).toEqual({ cells: 30, withRatio: 30, atLeastPython: 15, worst: { primitive: "heavyEfficiency", backend: "thread", workers: 1, ratio: 0.5 } });
+    expect(json.summary).toMatchObject({ cells: 30, withRatio: 30, atLeastPython: 15, worst: { primitive: "heavyEfficiency", backend: "thread", workers: 1, ratio: 0.5 } });
+    // every thread cell is below: its one round (0.5 x) under Python's worst (0.9 x)
+    expect(json.summary.below).toHaveLength(15);
+    expect(json.summary.below.every((b) => b.backend === "thread" && !b.roundsOverlap)).toBe(true);
+    expect(json.summary.below.find((b) => b.primitive === "queue" && b.workers === 2)).toEqual({
+      primitive: "queue", backend: "thread", workers: 2, ratio: 0.5, kernelHelpersRange: [15_000, 15_000], pythonRange: [27_000, 33_000], roundsOverlap: false,
+    });
     expect(json.python).toEqual({ available: true, executable: "/usr/bin/python3", version: "3.11.7", implementation: "CPython", startMethod: "fork" });
     expect(json.details.map((d) => [d.workers, d.chunkSize, d.queueEmptyRunMs.python])).toEqual([[1, 5000, 5], [2, 2500, 5], [4, 1250, 5]]);
     for (const key of ["ratio", "oversubscribed", "heavyEfficiency", "roundTrips", "chunkedMap", "queue", "manager"]) {
@@ -148,7 +154,17 @@ describe("sweep report", () => {
     expect(text).toMatch(/^chunkedMap +4\* +2,500,000\/s +10,000,000\/s +5,000,000\/s +items\/s$/m);
     expect(text).toMatch(/^heavyEfficiency +1 +0\.450 +1\.800 +0\.900 +efficiency$/m);
     expect(text).toContain("15 of 30 cells at least as fast as Python; the worst: heavyEfficiency, thread, 1 worker(s), 0.50");
+    expect(text).toContain("  below 1.0: queue, thread, 2 worker(s), 0.50: behind in every round (15,000/s to 15,000/s against 27,000/s to 33,000/s)");
     expect(text).toContain("Load average (1, 5, 15 min) at the end: 0.50, 0.25, 0.10");
+  });
+
+  test("a cell below Python whose best round reaches Python's worst is said to be within the rounds' spread", () => {
+    const results = sweepResults();
+    results.steps[1]!.manager.thread.samplesPerSecond = [12_000, 15_000, 28_000]; // median 0.5 x, best round above Python's worst (27,000)
+    const { json, text } = sweepReport(results);
+    expect(json.summary.below.find((b) => b.primitive === "manager" && b.workers === 2)).toMatchObject({ ratio: 0.5, kernelHelpersRange: [12_000, 28_000], roundsOverlap: true });
+    expect(text).toContain("  below 1.0: manager, thread, 2 worker(s), 0.50: its rounds overlap Python's: within the spread (12,000/s to 28,000/s against 27,000/s to 33,000/s)");
+    expect(text).toMatch(/below 1\.0: heavyEfficiency, thread, 1 worker\(s\), 0\.50: behind in every round \(0\.450 to 0\.450 against 0\.900 to 0\.900\)/);
   });
 
   test("without Python every ratio is n/a and the JSON says why", () => {
