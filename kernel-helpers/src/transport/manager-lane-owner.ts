@@ -139,13 +139,14 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
   };
   // Polled (manager-lane-polling.ts) by reading the socket's descriptor here, which this thread's event loop also
   // reads: only while the stream holds no bytes of its own, so that what it read first is answered first.
+  // A stream without a descriptor (not a socket of this process) is not polled.
   const fd = (stream as { _handle?: { fd?: unknown } })._handle?.fd;
   const scratch = Buffer.allocUnsafe(64 * 1024);
   const poll = (): boolean => {
-    if (stream.destroyed || stream.readableLength > 0) return false;
+    if (typeof fd !== "number" || fd <= 2 || stream.destroyed || stream.readableLength > 0) return false;
     let got: number;
     try {
-      got = readNow(fd as number, scratch, 0);
+      got = readNow(fd, scratch, 0);
     } catch {
       return false; // closed or failing: the event loop hears so too
     }
@@ -153,8 +154,7 @@ export function serveChildLane(stream: Duplex & { unref?(): void }, bell: Duplex
     received.push(Buffer.from(scratch.subarray(0, got)));
     return answerReceived();
   };
-  const removePoll = typeof fd === "number" && fd > 2 ? addLanePoll(opened, poll) : () => undefined;
-  stream.once("close", removePoll);
+  stream.once("close", addLanePoll(opened, poll));
   stream.on("data", (chunk: Buffer) => {
     received.push(chunk);
     if (answerReceived()) pollForNextRequests();
