@@ -44,14 +44,55 @@ describe("the lane's messages", () => {
 
   test("other operations, opening and every kind of answer travel as they were", () => {
     const operations: Operation[] = [{ op: "get", key: "a" }, { op: "delete", key: "" }, { op: "has", key: "h" }, { op: "keys" }, { op: "update", key: "u", source: "(c) => c", args: [1] }, { op: "batch", operations: [{ op: "get", key: "x" }] }];
-    // get, delete and has travel in the compact layout (their form right by construction), the rest in v8's format, to be checked
+    // get, delete, has and a batch of them travel in the compact layout (their form right by construction), the rest in v8's format, to be checked
     for (const operation of operations) {
-      expect(decodeRequest(encodeOperation(3, operation))).toEqual({ kind: "op", handle: 3, operation, checked: ["get", "delete", "has"].includes(operation.op) });
+      expect(decodeRequest(encodeOperation(3, operation))).toEqual({ kind: "op", handle: 3, operation, checked: ["get", "delete", "has", "batch"].includes(operation.op) });
     }
     expect(decodeRequest(encodeOpen("/a/b.sock", "ff".repeat(32)))).toEqual({ kind: "open", address: "/a/b.sock", key: "ff".repeat(32) });
     for (const answer of [{ kind: "opened", handle: 9 }, { kind: "elsewhere" }, { kind: "refused" }, { kind: "unavailable" }, { kind: "error", error: { name: "TypeError", message: "m" } }] as const) {
       expect(decodeAnswer(encodeAnswer(answer))).toEqual(answer);
     }
+  });
+
+  test("a batch of every simple operation travels in the compact layout, values exactly (v8's format only for the values that need it)", () => {
+    const operations: Operation[] = [
+      { op: "set", key: "n", value: -0 },
+      { op: "set", key: "s\uD800", value: "a\uDC00b" },
+      { op: "set", key: "", value: { deep: [1n, null, undefined] } },
+      { op: "set", key: "u", value: undefined },
+      { op: "get", key: "n" },
+      { op: "delete", key: "gone" },
+      { op: "has", key: "" },
+    ];
+    const bytes = encodeOperation(4, { op: "batch", operations });
+    expect(bytes[5]).toBe(5); // BATCH, not v8's format
+    expect(decodeRequest(bytes)).toEqual({ kind: "op", handle: 4, operation: { op: "batch", operations }, checked: true });
+    expect(decodeRequest(encodeOperation(4, { op: "batch", operations: [] }))).toEqual({ kind: "op", handle: 4, operation: { op: "batch", operations: [] }, checked: true });
+    // a batch's results come back as one list, each value exactly
+    const values = [undefined, -0, NaN, "x\uD800", true, null, { a: [1, "b"] }];
+    expect(decodeAnswer(encodeAnswer({ kind: "list", values }))).toEqual({ kind: "ok", value: values });
+    expect(decodeAnswer(encodeAnswer({ kind: "list", values: [] }))).toEqual({ kind: "ok", value: [] });
+  });
+
+  test.each([
+    ["a count with no operations after it", [2, 1, 0, 0, 0, 5, 1, 0, 0, 0]],
+    ["an unknown operation in it", [2, 1, 0, 0, 0, 5, 1, 0, 0, 0, 7, 0, 0, 0, 0]],
+    ["a key longer than what follows", [2, 1, 0, 0, 0, 5, 1, 0, 0, 0, 1, 8, 0, 0, 0, 97, 0]],
+    ["a set without its value", [2, 1, 0, 0, 0, 5, 1, 0, 0, 0, 2, 2, 0, 0, 0, 97, 0]],
+    ["a set whose value is empty", [2, 1, 0, 0, 0, 5, 1, 0, 0, 0, 2, 2, 0, 0, 0, 97, 0, 0, 0, 0, 0]],
+    ["bytes after the last operation", [2, 1, 0, 0, 0, 5, 1, 0, 0, 0, 1, 2, 0, 0, 0, 97, 0, 9]],
+    ["no count", [2, 1, 0, 0, 0, 5, 1]],
+  ])("a batch with %s is a ProtocolError", (_, bytes) => {
+    expect(() => decodeRequest(Buffer.from(bytes))).toThrow(ProtocolError);
+  });
+
+  test.each([
+    ["no count", [6, 1]],
+    ["fewer values than its count", [6, 2, 0, 0, 0, 1, 0, 0, 0, 0]],
+    ["a value longer than what follows", [6, 1, 0, 0, 0, 9, 0, 0, 0, 1, 0]],
+    ["bytes after the last value", [6, 1, 0, 0, 0, 1, 0, 0, 0, 0, 4]],
+  ])("a list of results with %s is a ProtocolError", (_, bytes) => {
+    expect(() => decodeAnswer(Buffer.from(bytes))).toThrow(ProtocolError);
   });
 
   test.each([
@@ -185,9 +226,18 @@ describe.each(backends)("pool workers and Processes with the %s backend", (backe
       return { sets, stoppedBy: "the parent" };
     };
     const running = pool.starmap(keepAsking, [[manager, 0], [manager, 1]], { chunkSize: 1 });
-    const timer = new Promise<void>((resolve) => setTimeout(() => void manager.set("stop", true).then(resolve), 300));
+    // timers of the parent's event loop: one sees both workers at work (however long they took to start), then one stops them
+    const stopped = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        void Promise.all([manager.has("w0"), manager.has("w1")]).then(([a, b]) => {
+          if (!a || !b) return;
+          clearInterval(check);
+          setTimeout(() => void manager.set("stop", true).then(resolve), 50);
+        });
+      }, 5);
+    });
     const results = await running;
-    await timer;
+    await stopped;
     for (const [i, { sets, stoppedBy }] of results.entries()) {
       expect(stoppedBy).toBe("the parent");
       expect(sets).toBeGreaterThan(0);

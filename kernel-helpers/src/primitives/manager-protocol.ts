@@ -76,7 +76,13 @@ export interface ManagerLike<V> {
    * @returns the stored value.
    */
   update<A extends unknown[]>(key: Key, fn: (current: V | undefined, ...args: A) => V, ...args: A): Promise<V>;
-  /** Runs several get/set/delete/has operations as one message (faster; all at once at the owner). */
+  /**
+   * Runs several get/set/delete/has operations as one message: one round trip
+   * for all of them, applied together at the owner (a bad value stops the
+   * batch before anything changed). It pays most where a round trip is dear
+   * (a process, a socket); from a thread, only larger batches beat single calls.
+   * @returns each operation's result, in order.
+   */
   batch(operations: BatchOperation<V>[]): Promise<unknown[]>;
 }
 

@@ -78,7 +78,8 @@ export function answerLaneRequest(bytes: Buffer, opened: Set<number>): Buffer {
     if (!manager?.open) answer = { kind: "unavailable" };
     else {
       try {
-        answer = { kind: "ok", value: manager.apply(request.operation) };
+        const value = manager.apply(request.operation);
+        answer = request.operation.op === "batch" && Array.isArray(value) ? { kind: "list", values: value } : { kind: "ok", value };
       } catch (error) {
         answer = { kind: "error", error: reportChannelError(error) };
       }

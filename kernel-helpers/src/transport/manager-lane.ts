@@ -14,14 +14,17 @@
  *              OP    2 | handle u32 | code u8 | ...          one operation
  *                        code GET 1 / DELETE 3 / HAS 4:  key (UTF-16)
  *                        code SET 2:                     key length u32 | key (UTF-16) | value
+ *                        code BATCH 5:                   count u32 | count x (code u8 | key length u32 | key
+ *                                                        | for a set: value length u32 | value)
  *                        code OTHER 9:                   v8(operation)
  *     answer   OK 0 | value   ERROR 1 | v8({ name, message, option })   OPENED 5 | handle u32
  *              ELSEWHERE 2 (not held there)   REFUSED 3 (wrong key)   UNAVAILABLE 4 (shut down)
+ *              LIST 6 | count u32 | count x (value length u32 | value)   (a batch's results)
  *     value    UNDEFINED 0 | NUMBER 1 f64 | TRUE 2 | FALSE 3 | NULL 4 | STRING 5 UTF-16 | V8 6 v8(value)
  *
- * The common case (a number or a string set, got or tested at a short key)
- * costs no v8 serialisation on either side. Strings travel as UTF-16, so a
- * lone surrogate arrives as it was sent, never replaced.
+ * The common case (a number or a string set, got or tested at a short key,
+ * alone or in a batch) costs no v8 serialisation on either side. Strings
+ * travel as UTF-16, so a lone surrogate arrives as it was sent, never replaced.
  *
  * Whatever arrives is checked: bytes that do not form a request throw a
  * {@link ProtocolError}, never anything else, and the carrier closes the lane.
@@ -36,6 +39,7 @@ const OP = 2;
 /** A child's "I stopped waiting for the answer in a loop and sleep: ring my bell" (manager-lane-peer.ts). */
 export const SLEEPING = 3;
 const CODES = { get: 1, set: 2, delete: 3, has: 4 } as const;
+const BATCH = 5;
 const OTHER = 9;
 
 const OK = 0;
@@ -44,6 +48,7 @@ const ELSEWHERE = 2;
 const REFUSED = 3;
 const UNAVAILABLE = 4;
 const OPENED = 5;
+const LIST = 6;
 
 const UNDEFINED = 0;
 const NUMBER = 1;
@@ -66,6 +71,8 @@ export type LaneRequest = { kind: "open"; address: string; key: string } | { kin
 /** An answer as the worker reads it. */
 export type LaneAnswer =
   | { kind: "ok"; value: unknown }
+  /** A batch's results (LIST): read back as an "ok" whose value is the array. */
+  | { kind: "list"; values: unknown[] }
   | { kind: "error"; error: ChannelError }
   | { kind: "opened"; handle: number }
   | { kind: "elsewhere" }
@@ -143,19 +150,87 @@ export function encodeOpen(address: string, key: string): Buffer {
   return withTag(OPEN, v8.serialize([address, key]));
 }
 
+const u32 = (n: number): Buffer => {
+  const out = Buffer.allocUnsafe(4);
+  out.writeUInt32LE(n);
+  return out;
+};
+
+type SimpleOperation = Extract<Operation, { op: "get" | "set" | "delete" | "has" }>;
+const isSimple = (operation: Operation): operation is SimpleOperation =>
+  operation.op === "get" || operation.op === "set" || operation.op === "delete" || operation.op === "has";
+
 /** One operation on the manager the parent gave `handle`. */
 export function encodeOperation(handle: number, operation: Operation): Buffer {
-  const code = operation.op === "get" || operation.op === "set" || operation.op === "delete" || operation.op === "has" ? CODES[operation.op] : OTHER;
+  const batch = operation.op === "batch" && operation.operations.every(isSimple) ? (operation.operations as SimpleOperation[]) : undefined;
+  const code = isSimple(operation) ? CODES[operation.op] : batch ? BATCH : OTHER;
   const head = Buffer.allocUnsafe(6);
   head[0] = OP;
   head.writeUInt32LE(handle, 1);
   head[5] = code;
-  if (code === OTHER) return Buffer.concat([head, v8.serialize(operation)]);
-  const key = Buffer.from((operation as { key: string }).key, "utf16le");
+  if (batch) {
+    const parts = [head, u32(batch.length)];
+    for (const o of batch) {
+      const key = Buffer.from(o.key, "utf16le");
+      parts.push(Buffer.from([CODES[o.op]]), u32(key.length), key);
+      if (o.op === "set") {
+        const value = encodeValue(o.value);
+        parts.push(u32(value.length), value);
+      }
+    }
+    return Buffer.concat(parts);
+  }
+  if (!isSimple(operation)) return Buffer.concat([head, v8.serialize(operation)]);
+  const key = Buffer.from(operation.key, "utf16le");
   if (operation.op !== "set") return Buffer.concat([head, key]);
-  const length = Buffer.allocUnsafe(4);
-  length.writeUInt32LE(key.length);
-  return Buffer.concat([head, length, key, encodeValue(operation.value)]);
+  return Buffer.concat([head, u32(key.length), key, encodeValue(operation.value)]);
+}
+
+/** The value at `at` in `bytes` after its length (u32), and where it ends; `bad()` for one cut short or empty. */
+function sizedValue(bytes: Buffer, at: number, bad: () => never): { value: unknown; end: number } {
+  if (at + 4 > bytes.length) bad();
+  const end = at + 4 + bytes.readUInt32LE(at);
+  if (end > bytes.length || end === at + 4) bad();
+  return { value: decodeValue(bytes.subarray(0, end), at + 4), end };
+}
+
+/**
+ * A count (u32 at `countAt`), then that many items read by `readOne` from
+ * where the last one ended, to the end of `bytes`. @throws ProtocolError
+ * (saying `what`) for bytes cut short, left over, or that `readOne` refuses.
+ */
+function readCounted<T>(bytes: Buffer, countAt: number, what: string, readOne: (at: number, bad: () => never) => { item: T; end: number }): T[] {
+  const bad = (): never => {
+    throw new ProtocolError(`Manager lane: ${what}.`);
+  };
+  if (bytes.length < countAt + 4) bad();
+  const count = bytes.readUInt32LE(countAt);
+  const items: T[] = [];
+  let at = countAt + 4;
+  for (let i = 0; i < count; i++) {
+    const { item, end } = readOne(at, bad);
+    items.push(item);
+    at = end;
+  }
+  if (at !== bytes.length) bad();
+  return items;
+}
+
+/** The operations of a BATCH request (`bytes`: the whole request). */
+function decodeBatch(bytes: Buffer): SimpleOperation[] {
+  return readCounted<SimpleOperation>(bytes, 6, "a batch cut short or with an unknown operation", (at, bad) => {
+    if (at + 5 > bytes.length) bad();
+    const code = bytes[at]!;
+    const keyEnd = at + 5 + bytes.readUInt32LE(at + 1);
+    if ((keyEnd - at - 5) % 2 !== 0 || keyEnd > bytes.length) bad();
+    const key = bytes.toString("utf16le", at + 5, keyEnd);
+    if (code === CODES.set) {
+      const { value, end } = sizedValue(bytes, keyEnd, bad);
+      return { item: { op: "set", key, value }, end };
+    }
+    const op = code === CODES.get ? "get" : code === CODES.delete ? "delete" : code === CODES.has ? "has" : bad();
+    return { item: { op, key }, end: keyEnd };
+  });
 }
 
 /** Reads a request. @throws ProtocolError if `bytes` is not one. */
@@ -171,6 +246,7 @@ export function decodeRequest(bytes: Buffer): LaneRequest {
   const handle = bytes.readUInt32LE(1);
   const code = bytes[5];
   if (code === OTHER) return { kind: "op", handle, operation: deserialize(bytes.subarray(6)) as Operation, checked: false };
+  if (code === BATCH) return { kind: "op", handle, operation: { op: "batch", operations: decodeBatch(bytes) }, checked: true };
   if (code === CODES.set) {
     const keyBytes = bytes.length >= 10 ? bytes.readUInt32LE(6) : -1;
     if (keyBytes < 0 || keyBytes % 2 !== 0 || 10 + keyBytes >= bytes.length) throw new ProtocolError("Manager lane: a set without a whole key and value.");
@@ -186,6 +262,14 @@ export function encodeAnswer(answer: LaneAnswer): Buffer {
   switch (answer.kind) {
     case "ok":
       return answer.value === undefined ? OK_UNDEFINED : withTag(OK, encodeValue(answer.value));
+    case "list": {
+      const parts = [Buffer.from([LIST]), u32(answer.values.length)];
+      for (const value of answer.values) {
+        const bytes = encodeValue(value);
+        parts.push(u32(bytes.length), bytes);
+      }
+      return Buffer.concat(parts);
+    }
     case "error":
       return withTag(ERROR, v8.serialize(answer.error));
     case "opened": {
@@ -203,11 +287,21 @@ export function encodeAnswer(answer: LaneAnswer): Buffer {
   }
 }
 
+/** The values of a LIST answer. */
+function decodeList(bytes: Buffer): unknown[] {
+  return readCounted(bytes, 1, "a list of results cut short", (at, bad) => {
+    const { value, end } = sizedValue(bytes, at, bad);
+    return { item: value, end };
+  });
+}
+
 /** Reads an answer. @throws ProtocolError if `bytes` is not one. */
 export function decodeAnswer(bytes: Buffer): LaneAnswer {
   switch (bytes[0]) {
     case OK:
       return { kind: "ok", value: decodeValue(bytes, 1) };
+    case LIST:
+      return { kind: "ok", value: decodeList(bytes) };
     case ERROR:
       return { kind: "error", error: deserialize(bytes.subarray(1)) as ChannelError };
     case OPENED:
