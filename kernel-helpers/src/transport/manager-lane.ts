@@ -157,8 +157,8 @@ const u32 = (n: number): Buffer => {
 };
 
 type SimpleOperation = Extract<Operation, { op: "get" | "set" | "delete" | "has" }>;
-const isSimple = (operation: Operation): operation is SimpleOperation =>
-  operation.op === "get" || operation.op === "set" || operation.op === "delete" || operation.op === "has";
+/** A get, set, delete or has: an operation with a code of its own in {@link CODES}. */
+const isSimple = (operation: Operation): operation is SimpleOperation => Object.hasOwn(CODES, operation.op);
 
 /** One operation on the manager the parent gave `handle`. */
 export function encodeOperation(handle: number, operation: Operation): Buffer {
