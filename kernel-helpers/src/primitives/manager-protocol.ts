@@ -23,6 +23,12 @@ export type Operation =
   | { op: "update"; key: string; source: string; args: unknown[] }
   | { op: "batch"; operations: Operation[] };
 
+/** The operations on one key that a batch may hold; the Manager's lane gives each a code of its own. */
+export const KEY_OPERATIONS = ["get", "set", "delete", "has"] as const;
+/** One of {@link KEY_OPERATIONS}. */
+export type KeyOperation = (typeof KEY_OPERATIONS)[number];
+const isKeyOperation = (op: unknown): op is KeyOperation => (KEY_OPERATIONS as readonly unknown[]).includes(op);
+
 /** The manager's owner cannot be reached (it was shut down, or its process ended), or it refused this proxy's key. */
 export class ManagerUnavailableError extends Error {
   override name = "ManagerUnavailableError";
@@ -117,28 +123,27 @@ export function normaliseBatch<V>(operations: BatchOperation<V>[]): Operation[] 
   if (!Array.isArray(operations)) throw new InvalidOptionError("`operations`", "Expected `operations` to be an array.");
   return operations.map((o) => {
     if (o.op === "set") return { op: "set", key: keyOf(o.key), value: o.value };
-    if (o.op === "get" || o.op === "delete" || o.op === "has") return { op: o.op, key: keyOf(o.key) };
+    if (isKeyOperation(o.op)) return { op: o.op, key: keyOf(o.key) };
     throw new InvalidOptionError("`operations`", `Unknown batch operation ${describeValue((o as { op: unknown }).op)}: use get, set, delete or has.`);
   });
 }
 
-const OPERATIONS = new Set(["get", "set", "delete", "has", "keys", "entries", "size", "update", "batch"]);
-const BATCH_OPERATIONS = new Set(["get", "set", "delete", "has"]);
+const OPERATIONS = new Set<unknown>([...KEY_OPERATIONS, "keys", "entries", "size", "update", "batch"]);
 
 /** What is wrong with a request from an (authenticated) proxy, or undefined if it is well formed. */
 export function malformedRequest(message: unknown): string | undefined {
   const m = message as { id?: unknown; operation?: Record<string, unknown> } | null;
   if (typeof m !== "object" || m === null || !Number.isSafeInteger(m.id)) return "no integer id";
   const o = m.operation;
-  if (typeof o !== "object" || o === null || !OPERATIONS.has(o.op as string)) return "an unknown operation";
+  if (typeof o !== "object" || o === null || !OPERATIONS.has(o.op)) return "an unknown operation";
   if ("key" in o && typeof o.key !== "string") return "a key that is not a string";
-  if (["get", "set", "delete", "has", "update"].includes(o.op as string) && typeof o.key !== "string") return "a missing key";
+  if ((isKeyOperation(o.op) || o.op === "update") && typeof o.key !== "string") return "a missing key";
   if (o.op === "update" && (typeof o.source !== "string" || !Array.isArray(o.args))) return "an update without source and arguments";
   if (o.op === "batch") {
     if (!Array.isArray(o.operations)) return "a batch without operations";
     for (const b of o.operations as unknown[]) {
       const item = b as { op?: unknown; key?: unknown } | null;
-      if (typeof item !== "object" || item === null || !BATCH_OPERATIONS.has(item.op as string) || typeof item.key !== "string") {
+      if (typeof item !== "object" || item === null || !isKeyOperation(item.op) || typeof item.key !== "string") {
         return "a batch with a malformed operation";
       }
     }

@@ -31,14 +31,14 @@
  */
 import v8 from "node:v8";
 import { ProtocolError } from "../primitives/errors";
-import type { Operation } from "../primitives/manager-protocol";
+import type { KeyOperation, Operation } from "../primitives/manager-protocol";
 import type { ChannelError } from "./owner-channel";
 
 const OPEN = 1;
 const OP = 2;
 /** A child's "I stopped waiting for the answer in a loop and sleep: ring my bell" (manager-lane-peer.ts). */
 export const SLEEPING = 3;
-const CODES = { get: 1, set: 2, delete: 3, has: 4 } as const;
+const CODES = { get: 1, set: 2, delete: 3, has: 4 } as const satisfies Record<KeyOperation, number>;
 const BATCH = 5;
 const OTHER = 9;
 
@@ -156,7 +156,7 @@ const u32 = (n: number): Buffer => {
   return out;
 };
 
-type SimpleOperation = Extract<Operation, { op: "get" | "set" | "delete" | "has" }>;
+type SimpleOperation = Extract<Operation, { op: KeyOperation }>;
 /** A get, set, delete or has: an operation with a code of its own in {@link CODES}. */
 const isSimple = (operation: Operation): operation is SimpleOperation => Object.hasOwn(CODES, operation.op);
 
