@@ -314,6 +314,23 @@ describe("the copy caveat", () => {
     await manager.shutdown();
   });
 
+  test("at the owner, a batch stores copies of its values and its gets return copies; numbers and strings come back as they went", async () => {
+    const manager = await Manager.start<Entry | number | string>();
+    const entry: Entry = { items: [1], done: false };
+    const [, got] = (await manager.batch([
+      { op: "set", key: "e", value: entry },
+      { op: "get", key: "e" },
+      { op: "set", key: "n", value: -0 },
+      { op: "set", key: "s", value: "text" },
+    ])) as [undefined, Entry];
+    entry.items.push(2); // the caller's object, after the batch
+    got.items.push(3); // the batch's answer
+    expect(await manager.get("e")).toEqual({ items: [1], done: false });
+    expect(Object.is(await manager.get("n"), -0)).toBe(true);
+    expect(await manager.get("s")).toBe("text");
+    await manager.shutdown();
+  });
+
   describe.each(backends)("from a pool with %s workers", (backend) => {
     test("a task that changes its copy without set leaves the manager unchanged; with set it changes", async () => {
       const manager = await Manager.start<Entry>({ k: { items: [1, 2, 3], done: false } });

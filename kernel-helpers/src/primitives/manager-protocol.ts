@@ -99,9 +99,14 @@ export type BatchOperation<V> =
   | { op: "delete"; key: Key }
   | { op: "has"; key: Key };
 
+/** True for a number, string, boolean, BigInt, undefined or null: a value that is its own copy and can always travel. */
+export const isPlainPrimitive = (value: unknown): boolean =>
+  value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol");
+
 /** The manager's values travel over a socket (copied, never shared), so the same rules as for a worker, without shared memory. */
-export function checkValue(value: unknown, where: string): void {
-  checkSendable(value, where, { to: "the manager", sharedMemory: false });
+export function checkValue(value: unknown, where: string | (() => string)): void {
+  if (isPlainPrimitive(value)) return;
+  checkSendable(value, typeof where === "string" ? where : where(), { to: "the manager", sharedMemory: false });
 }
 
 export function keyOf(key: unknown): string {

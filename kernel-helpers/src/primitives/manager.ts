@@ -28,6 +28,7 @@ import { authenticatePeer, newChannelKey } from "../transport/manager-channel";
 import {
   checkValue,
   functionSource,
+  isPlainPrimitive,
   keyOf,
   label,
   malformedRequest,
@@ -48,6 +49,9 @@ export { UnsafeAddressError } from "../transport/private-socket";
 
 /** How many connection errors a manager keeps for {@link Manager.connectionErrors}. */
 const KEPT_ERRORS = 20;
+
+/** A copy that shares nothing with `value` (the store's, or the caller's): a primitive is its own. */
+const copyOf = <T>(value: T): T => (isPlainPrimitive(value) ? value : structuredClone(value));
 
 let managerCount = 0;
 
@@ -175,9 +179,9 @@ export class Manager<V = unknown> implements ManagerLike<V> {
   #apply(operation: Operation): unknown {
     switch (operation.op) {
       case "get":
-        return structuredClone(this.#data.get(operation.key));
+        return copyOf(this.#data.get(operation.key));
       case "set":
-        this.#data.set(operation.key, structuredClone(operation.value as V));
+        this.#data.set(operation.key, copyOf(operation.value as V));
         return undefined;
       case "delete":
         return this.#data.delete(operation.key);
@@ -188,21 +192,21 @@ export class Manager<V = unknown> implements ManagerLike<V> {
       case "size":
         return this.#data.size;
       case "entries":
-        return structuredClone([...this.#data]);
+        return copyOf([...this.#data]);
       case "update": {
-        const next = compileSource(operation.source)(structuredClone(this.#data.get(operation.key)), ...operation.args) as V;
+        const next = compileSource(operation.source)(copyOf(this.#data.get(operation.key)), ...operation.args) as V;
         checkValue(next, label(operation.key));
-        this.#data.set(operation.key, structuredClone(next));
-        return structuredClone(next);
+        this.#data.set(operation.key, copyOf(next));
+        return copyOf(next);
       }
       case "batch": {
         // Check and copy every value first, so a bad one stops the batch before anything changed.
         const prepared = operation.operations.map((o) => {
           if (o.op !== "set") return o;
-          checkValue(o.value, label(o.key));
-          return { ...o, value: structuredClone(o.value) };
+          checkValue(o.value, () => label(o.key));
+          return { ...o, value: copyOf(o.value) };
         });
-        return prepared.map((o) => this.#apply(o));
+        return prepared.map((o) => (o.op === "set" ? void this.#data.set(o.key, o.value as V) : this.#apply(o)));
       }
     }
   }
