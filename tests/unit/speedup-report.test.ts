@@ -47,6 +47,14 @@ describe("explainSpeedup picks its words from the numbers", () => {
     expect(explainSpeedup(accountSpeedup(runs(1000, 1000), runs(700, 1400), 2))).toMatch(/the parallel runs used 1\.40× the serial CPU time for the same work: CPU spent on the parallel machinery itself .*, or cores computing more slowly/);
   });
 
+  test("SMT is named among the causes of slower cores only where logical cores may share a physical one", () => {
+    const slower = accountSpeedup(runs(1000, 1000), runs(700, 1400), 2);
+    expect(explainSpeedup(slower, { logicalCores: 8, physicalCores: 4 })).toMatch(/lower turbo clocks, SMT siblings where two share a physical core, a busy host\)/);
+    expect(explainSpeedup(slower, { logicalCores: 8, physicalCores: null })).toMatch(/SMT siblings/);
+    expect(explainSpeedup(slower, { logicalCores: 8, physicalCores: 8 })).toMatch(/lower turbo clocks, a busy host\)/);
+    expect(explainSpeedup(slower, { logicalCores: 8, physicalCores: 8 })).not.toMatch(/SMT/);
+  });
+
   test("other processes named when they were busy during the parallel runs", () => {
     expect(explainSpeedup(accountSpeedup(runs(1000, 1000), runs(800, 1000, 0.5), 2))).toMatch(/other processes kept 0\.50 cores busy during the parallel runs/);
   });

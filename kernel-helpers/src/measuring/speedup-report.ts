@@ -16,6 +16,7 @@
  * one pair of runs, approximately for medians.
  */
 import { observe } from "./cpu";
+import { machineSummary, type MachineSummary } from "./machine";
 import type { Figure } from "./plot";
 import { median, parallelEfficiency, speedup, summarize } from "./stats";
 import { measure, type MeasureOptions, type RepeatedTiming } from "./timing";
@@ -163,8 +164,12 @@ function gains(a: SpeedupAccount): string[] {
   return found;
 }
 
-/** The measured causes of an efficiency below ideal, strongest first. */
-function losses(a: SpeedupAccount): string[] {
+/** The cores of a machine, as far as {@link explainSpeedup} needs them. */
+type CoreCounts = Pick<MachineSummary, "logicalCores" | "physicalCores">;
+
+/** The measured causes of an efficiency below ideal, strongest first; SMT is named only where two logical cores may share a physical one. */
+function losses(a: SpeedupAccount, cores: CoreCounts): string[] {
+  const mayShare = cores.physicalCores === null || cores.physicalCores < cores.logicalCores;
   const found: string[] = [];
   if (a.utilization !== null && a.utilization < 0.9) {
     found.push(
@@ -176,7 +181,7 @@ function losses(a: SpeedupAccount): string[] {
     found.push(
       `the parallel runs used ${two(a.cpuInflation)}× the serial CPU time for the same work: CPU spent on the parallel ` +
         "machinery itself (starting workers, passing messages), or cores computing more slowly with all of them busy " +
-        "(shared caches and memory bandwidth, lower turbo clocks, SMT siblings where two share a physical core, a busy host)",
+        `(shared caches and memory bandwidth, lower turbo clocks, ${mayShare ? "SMT siblings where two share a physical core, " : ""}a busy host)`,
     );
   }
   if (a.parallelOtherCores !== null && a.parallelOtherCores > 0.1) {
@@ -190,9 +195,12 @@ function losses(a: SpeedupAccount): string[] {
  * (or came from, above ideal): the utilization, CPU inflation and serial
  * busy cores of {@link accountSpeedup}, and the cause they point to.
  *
+ * @param a - from {@link accountSpeedup}
+ * @param cores - the machine's logical and physical cores (default: this one's, {@link machineSummary}), so that
+ *   SMT is named as a cause only where logical cores may share a physical one
  * @example console.log(explainSpeedup(accountSpeedup(serial, pooled, 2)));
  */
-export function explainSpeedup(a: SpeedupAccount): string {
+export function explainSpeedup(a: SpeedupAccount, cores: CoreCounts = machineSummary()): string {
   if (a.unknownBecause !== null || a.utilization === null || a.cpuInflation === null || a.serialBusyCores === null) {
     return `CPU accounting: not possible here, because ${a.unknownBecause ?? "CPU time is unknown"}.`;
   }
@@ -210,7 +218,7 @@ export function explainSpeedup(a: SpeedupAccount): string {
     a.serialBusyCores < 0.9
       ? ` The serial runs got only ${two(a.serialBusyCores)} of a core: other work slowed both sides, so read this comparison with care.`
       : "";
-  const found = losses(a);
+  const found = losses(a, cores);
   if (word === "close to ideal") {
     return found.length === 0
       ? `${facts} Nothing measurable was lost: the cores were busy and computed about as fast as one core alone.${starved}`
